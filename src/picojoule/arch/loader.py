@@ -1,0 +1,217 @@
+"""YAML in, validated frozen ``Arch`` out; every problem reported at once.
+
+Presets live in ``presets/*.yaml`` beside this file, each figure with its source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from picojoule.arch.spec import Arch, Compute, Fanout, StorageLevel
+from picojoule.errors import Collector, SpecError
+from picojoule.tech.components import MEMORY_KINDS
+from picojoule.workload.einsum import OPERAND_NAMES
+
+_NUM = (int, float)
+
+
+def _field(c: Collector, data: Mapping[str, Any], key: str, path: str, kind: str,
+           required: bool = False, default: Any = None) -> Any:
+    """Read one field, checking its type and range; record a problem instead of raising."""
+    where = f"{path}.{key}" if path else key
+    if key not in data or data[key] is None:
+        if required:
+            c.add(where, f"required ({kind})")
+        return default
+    value = data[key]
+    if kind in ("positive int", "non-negative int"):
+        ok = isinstance(value, int) and not isinstance(value, bool) and (
+            value > 0 if kind == "positive int" else value >= 0)
+    elif kind in ("positive number", "non-negative number"):
+        ok = isinstance(value, _NUM) and not isinstance(value, bool) and (
+            value > 0 if kind == "positive number" else value >= 0)
+        value = float(value) if ok else value
+    elif kind == "bool":
+        ok = isinstance(value, bool)
+    elif kind == "string":
+        ok = isinstance(value, str) and bool(value)
+    else:
+        raise ValueError(kind)
+    if not ok:
+        c.add(where, f"a {kind}, got {value!r}")
+        return default
+    return value
+
+
+def _unknown(c: Collector, data: Mapping[str, Any], allowed: set[str], path: str) -> None:
+    for key in data:
+        if key not in allowed:
+            c.add(f"{path}.{key}" if path else str(key),
+                  f"a known field ({', '.join(sorted(allowed))})")
+
+
+def _fanout(c: Collector, data: Any, path: str) -> Fanout:
+    if data is None:
+        return Fanout()
+    if not isinstance(data, Mapping):
+        c.add(path, "a mapping with x, y, multicast, reduction, window_multicast, pe_pitch_um")
+        return Fanout()
+    _unknown(c, data, {"x", "y", "multicast", "reduction", "window_multicast", "pe_pitch_um"},
+             path)
+    return Fanout(
+        x=_field(c, data, "x", path, "positive int", default=1),
+        y=_field(c, data, "y", path, "positive int", default=1),
+        multicast=_field(c, data, "multicast", path, "bool", default=True),
+        reduction=_field(c, data, "reduction", path, "bool", default=True),
+        window_multicast=_field(c, data, "window_multicast", path, "bool", default=False),
+        pe_pitch_um=_field(c, data, "pe_pitch_um", path, "non-negative number", default=0.0),
+    )
+
+
+_LEVEL_FIELDS = {"name", "kind", "keeps", "width_bits", "capacity_bits", "depth",
+                 "read_bandwidth_bits", "write_bandwidth_bits", "fanout", "read_energy_pj",
+                 "write_energy_pj", "area_um2", "estimator"}
+
+
+def _level(c: Collector, data: Any, path: str) -> StorageLevel | None:
+    if not isinstance(data, Mapping):
+        c.add(path, "a mapping describing a storage level")
+        return None
+    _unknown(c, data, _LEVEL_FIELDS, path)
+    name = _field(c, data, "name", path, "string", required=True, default="?")
+    kind = _field(c, data, "kind", path, "string", required=True, default="sram")
+    if kind not in MEMORY_KINDS:
+        c.add(f"{path}.kind", f"one of {', '.join(MEMORY_KINDS)}, got {kind!r}")
+    keeps_raw = data.get("keeps", list(OPERAND_NAMES))
+    if not isinstance(keeps_raw, list) or any(k not in OPERAND_NAMES for k in keeps_raw):
+        c.add(f"{path}.keeps", f"a list drawn from {', '.join(OPERAND_NAMES)}, got {keeps_raw!r}")
+        keeps_raw = []
+    width = _field(c, data, "width_bits", path, "positive int", required=True, default=1)
+    capacity = _field(c, data, "capacity_bits", path, "positive int")
+    depth = _field(c, data, "depth", path, "positive int")
+    if depth is not None:
+        if capacity is not None:
+            c.add(f"{path}.depth", "either depth (entries of width_bits) or capacity_bits")
+        capacity = depth * width
+    if capacity is None and kind in ("sram", "regfile"):
+        c.add(f"{path}.capacity_bits", f"required for on-chip {kind} (or give depth)")
+    return StorageLevel(
+        name=name, kind=kind, keeps=frozenset(keeps_raw), width_bits=width,
+        capacity_bits=capacity,
+        read_bandwidth_bits=_field(c, data, "read_bandwidth_bits", path, "positive number"),
+        write_bandwidth_bits=_field(c, data, "write_bandwidth_bits", path, "positive number"),
+        fanout=_fanout(c, data.get("fanout"), f"{path}.fanout"),
+        read_energy_pj=_field(c, data, "read_energy_pj", path, "non-negative number"),
+        write_energy_pj=_field(c, data, "write_energy_pj", path, "non-negative number"),
+        area_um2=_field(c, data, "area_um2", path, "non-negative number"),
+        estimator=_field(c, data, "estimator", path, "string"),
+    )
+
+
+_ARCH_FIELDS = {"name", "description", "sources", "clock_hz", "voltage_v", "node_nm",
+                "dataflow", "systolic", "wire_energy_pj_per_bit_mm", "compute", "levels"}
+_PRECISIONS = ("int2", "int3", "int4", "int5", "int6", "int7", "int8", "int16", "int32",
+               "fp8", "fp16", "bf16", "fp32")
+
+
+def arch_from_mapping(data: Any, where: str) -> Arch:
+    c = Collector(where)
+    if not isinstance(data, Mapping):
+        raise SpecError.single(where, "", "a mapping with name, levels, compute, clock_hz, ...")
+    _unknown(c, data, _ARCH_FIELDS, "")
+    levels_raw = data.get("levels")
+    levels: list[StorageLevel] = []
+    if not isinstance(levels_raw, list) or not levels_raw:
+        c.add("levels", "a non-empty list of storage levels, outermost (DRAM) first")
+    else:
+        for i, raw in enumerate(levels_raw):
+            lvl = _level(c, raw, f"levels[{i}]")
+            if lvl is not None:
+                levels.append(lvl)
+    names = [lvl.name for lvl in levels]
+    for name in {n for n in names if names.count(n) > 1}:
+        c.add("levels", f"unique level names, {name!r} appears twice")
+    if levels and levels[0].keeps != frozenset(OPERAND_NAMES):
+        c.add("levels[0].keeps", "the outermost level must keep inputs, weights and outputs")
+    comp_raw = data.get("compute", {})
+    if not isinstance(comp_raw, Mapping):
+        c.add("compute", "a mapping with name, precisions, mac_energy_pj, area_um2")
+        comp_raw = {}
+    _unknown(c, comp_raw, {"name", "precisions", "mac_energy_pj", "area_um2", "estimator"},
+             "compute")
+    precisions = comp_raw.get("precisions", ["int8", "int16"])
+    if not isinstance(precisions, list) or any(p not in _PRECISIONS for p in precisions):
+        c.add("compute.precisions", f"a list drawn from {', '.join(_PRECISIONS)}")
+        precisions = ["int8"]
+    compute = Compute(
+        name=_field(c, comp_raw, "name", "compute", "string", default="mac"),
+        precisions=tuple(precisions),
+        mac_energy_pj=_field(c, comp_raw, "mac_energy_pj", "compute", "non-negative number"),
+        area_um2=_field(c, comp_raw, "area_um2", "compute", "non-negative number"),
+        estimator=_field(c, comp_raw, "estimator", "compute", "string"),
+    )
+    sources = data.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        c.add("sources", "a list of strings")
+        sources = []
+    arch = Arch(
+        name=_field(c, data, "name", "", "string", required=True, default="?"),
+        levels=tuple(levels), compute=compute,
+        clock_hz=_field(c, data, "clock_hz", "", "positive number", required=True, default=1.0),
+        voltage_v=_field(c, data, "voltage_v", "", "positive number", required=True,
+                         default=1.0),
+        node_nm=_field(c, data, "node_nm", "", "positive number", required=True, default=45.0),
+        dataflow=_field(c, data, "dataflow", "", "string"),
+        systolic=_field(c, data, "systolic", "", "bool", default=False),
+        wire_energy_pj_per_bit_mm=_field(c, data, "wire_energy_pj_per_bit_mm", "",
+                                         "non-negative number"),
+        sources=tuple(sources),
+        description=str(data.get("description", "")),
+    )
+    c.raise_if_any()
+    return arch
+
+
+def _parse_yaml(text: str, where: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}" if mark is not None else ""
+        raise SpecError.single(where, at, "valid YAML") from None
+
+
+def load_arch_file(path: str | Path) -> Arch:
+    where = str(path)
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise SpecError.single(where, "", f"a readable architecture file ({exc.strerror})") \
+            from None
+    return arch_from_mapping(_parse_yaml(text, where), where)
+
+
+def preset_names() -> list[str]:
+    folder = resources.files("picojoule.arch").joinpath("presets")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_preset(name: str) -> Arch:
+    if name not in preset_names():
+        raise SpecError.single("--arch", "", f"a preset ({', '.join(preset_names())}) or an "
+                                             f"architecture YAML file, got {name!r}")
+    text = resources.files("picojoule.arch").joinpath(f"presets/{name}.yaml").read_text()
+    return arch_from_mapping(_parse_yaml(text, f"preset {name}"), f"preset {name}")
+
+
+def load_arch(spec: str | Path) -> Arch:
+    """A preset name or a path to an architecture YAML file."""
+    text = str(spec)
+    if text.endswith((".yaml", ".yml")) or Path(text).is_file():
+        return load_arch_file(text)
+    return load_preset(text)

@@ -1,0 +1,38 @@
+"""``picojoule demo``: the main job on built-in defaults (``make demo`` runs it)."""
+
+from __future__ import annotations
+
+import argparse
+from importlib import resources
+
+from rich.console import Console
+
+from picojoule.arch.loader import load_preset
+from picojoule.cli.render import print_stats
+from picojoule.cost import evaluate
+from picojoule.mapping.text import format_loop_nest, parse_mapping
+from picojoule.workload.text import parse_layer
+
+DEMO_LAYER = "conv2d N=1 C=3 M=32 P=112 Q=112 R=3 S=3 stride=2"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="evaluate a built-in layer on the eyeriss preset")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console()
+    arch = load_preset("eyeriss")
+    layer = parse_layer(DEMO_LAYER, "demo layer")
+    text = resources.files("picojoule").joinpath("data/demo_eyeriss.map").read_text()
+    mapping = parse_mapping(text, "demo mapping")
+    stats = evaluate(layer, arch, mapping, where="demo mapping")
+    console.print(f"picojoule demo: {layer.to_text()} on {arch.name}", markup=False)
+    console.print(format_loop_nest(mapping), markup=False, highlight=False)
+    print_stats(stats, "where the joules go", console)
+    shares = sorted(((stats.level_energy_pj(lv), lv) for lv in stats.levels), reverse=True)
+    top_pj, top = shares[0]
+    console.print(f"\n{top} moves {100 * top_pj / stats.energy_pj:.0f}% of the energy; "
+                  f"the MACs themselves cost {100 * stats.mac_energy_pj / stats.energy_pj:.0f}%.")
+    return 0

@@ -1,0 +1,51 @@
+"""Tables for the terminal (rich). Data comes from Stats; drawing only happens here."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from picojoule.cost.stats import Stats
+
+
+def _eng(value: float) -> str:
+    for unit, scale in (("", 1.0), ("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12)):
+        if abs(value) < scale * 1000:
+            return f"{value / scale:,.3g}{unit}" if scale > 1 else f"{value:,.4g}"
+    return f"{value:.3e}"
+
+
+def stats_table(stats: Stats, title: str) -> Table:
+    table = Table(title=escape(title), title_justify="left")
+    for col in ("level", "operand", "reads", "fills", "updates", "energy (pJ)", "share"):
+        table.add_column(col, justify="left" if col in ("level", "operand") else "right")
+    total = stats.energy_pj or 1.0
+    for level, ops in stats.levels.items():
+        for op, c in ops.items():
+            table.add_row(escape(level), op, _eng(c.reads), _eng(c.fills), _eng(c.updates),
+                          _eng(c.energy_pj), f"{100 * c.energy_pj / total:.1f}%")
+    table.add_row("MAC", "", _eng(stats.macs), "", "", _eng(stats.mac_energy_pj),
+                  f"{100 * stats.mac_energy_pj / total:.1f}%")
+    if stats.network_energy_pj:
+        table.add_row("network", "", "", "", "", _eng(stats.network_energy_pj),
+                      f"{100 * stats.network_energy_pj / total:.1f}%")
+    return table
+
+
+def summary_lines(stats: Stats) -> list[str]:
+    return [
+        f"energy      {stats.energy_pj:,.0f} pJ  ({stats.pj_per_mac:.3f} pJ/MAC)",
+        f"MACs        {stats.macs:,}",
+        f"cycles      {stats.cycles:,.0f}  ({stats.seconds * 1e3:.3f} ms at "
+        f"{stats.clock_hz / 1e6:g} MHz)",
+        f"utilization {stats.utilization:.3f}  ({stats.used_pes} of {stats.num_pes} PEs mapped)",
+        f"area        {stats.area_um2 / 1e6:.3f} mm²",
+    ]
+
+
+def print_stats(stats: Stats, title: str, console: Console | None = None) -> None:
+    console = console or Console()
+    console.print(stats_table(stats, title))
+    for line in summary_lines(stats):
+        console.print(line, markup=False, highlight=False)

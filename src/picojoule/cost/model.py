@@ -1,0 +1,288 @@
+"""The analytical cost model, vectorized over a batch of mappings (DESIGN.md's contract).
+
+One implementation: ``evaluate`` (one mapping) is the batch of one. Shapes: B mappings,
+L levels, D dims, X tensor axes of an operand. Counts are in elements of the operand; they
+are float64 arrays, exact for every count below 2**53.
+
+Per operand and level that keeps it:
+* tile = footprint over the level's temporal loops and everything below it;
+* fills/visits = tile x the temporal loops above, from the first loop relevant to the operand
+  outward (trailing irrelevant loops keep the tile resident); when that loop is the innermost
+  non-unit loop above, consecutive tiles may overlap (sliding window) and only the new part
+  moves (Timeloop's rule);
+* a parent's reads serve its child's fills, divided by multicast over irrelevant spatial dims
+  (or, with ``window_multicast``, the union of overlapping child windows);
+* outputs are read-modify-write: children's evictions are parent updates (reduced spatially
+  over irrelevant spatial dims), revisits read partial sums back, first visits read nothing;
+  the innermost output level takes one update per MAC. As in Timeloop, draining a level to its
+  parent is counted as the parent's update only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from picojoule.arch.spec import Arch
+from picojoule.cost.energy import EnergyModel
+from picojoule.cost.stats import BatchStats
+from picojoule.mapping.batch import MappingBatch
+from picojoule.workload.einsum import Layer, Operand
+
+# Internally the batch axis is last (contiguous): every operation over the few levels, dims
+# and axes is then a vector operation over all B mappings at once.
+
+
+@dataclass(frozen=True)
+class _Nest:
+    """Quantities shared by every operand of one batch (batch axis last)."""
+
+    T: np.ndarray  # (L, D, B) temporal factors
+    S: np.ndarray  # (L, D, B) spatial factors (X * Y)
+    E: np.ndarray  # (L, D, B) tile extents of each level
+    T_above: np.ndarray  # (L, D, B) product of temporal factors of the levels above
+    inst: np.ndarray  # (L, B) used instances of each level
+    f_seq: np.ndarray  # (L*D, B) temporal factors in nest order, outer -> inner
+    d_seq: np.ndarray  # (L*D, B) their dims
+    prefix: np.ndarray  # (L*D + 1, B) prefix products of f_seq
+    last_nonunit: np.ndarray  # (L*D, B) index of the last non-unit loop at or before i
+    macs_padded: np.ndarray  # (B,)
+    compute_cycles: np.ndarray  # (B,)
+
+
+def _nest(batch: MappingBatch) -> _Nest:
+    T = np.ascontiguousarray(batch.temporal.transpose(1, 2, 0))
+    S = np.ascontiguousarray((batch.spatial_x * batch.spatial_y).transpose(1, 2, 0))
+    L, D, B = T.shape
+    E = np.empty_like(T)
+    T_above = np.empty_like(T)
+    acc = np.ones((D, B), dtype=np.int64)
+    for lv in range(L - 1, -1, -1):
+        acc = acc * T[lv] * S[lv]
+        E[lv] = acc
+    acc = np.ones((D, B), dtype=np.int64)
+    for lv in range(L):
+        T_above[lv] = acc
+        acc = acc * T[lv]
+    s_level = S.prod(axis=1)  # (L, B)
+    inst = np.ones((L, B), dtype=np.int64)
+    for lv in range(1, L):
+        inst[lv] = inst[lv - 1] * s_level[lv - 1]
+    order = np.ascontiguousarray(batch.order.transpose(1, 2, 0))
+    f_seq = np.take_along_axis(T, order, axis=1).reshape(L * D, B)
+    d_seq = order.reshape(L * D, B)
+    prefix = np.ones((L * D + 1, B), dtype=np.int64)
+    np.cumprod(f_seq, axis=0, out=prefix[1:])
+    pos = np.arange(L * D)[:, None]
+    last_nonunit = np.maximum.accumulate(np.where(f_seq > 1, pos, -1), axis=0)
+    compute_cycles = prefix[-1]
+    return _Nest(T, S, E, T_above, inst, f_seq, d_seq, prefix, last_nonunit,
+                 compute_cycles * s_level.prod(axis=0), compute_cycles)
+
+
+def _coeffs(layer: Layer, op: Operand) -> np.ndarray:
+    """(X, D) coefficient of each dim in each tensor axis of ``op``."""
+    return np.array([[sum(t.coeff for t in axis if t.dim == d) for d in layer.dims]
+                     for axis in op.axes], dtype=np.int64)
+
+
+def _spans(A: np.ndarray, extents: np.ndarray) -> np.ndarray:
+    """Points spanned on each axis (X, ..., B) by dims spanning ``extents`` (..., D, B)."""
+    out = []
+    for row in A:
+        span = np.ones(extents.shape[:-2] + extents.shape[-1:], dtype=np.int64)
+        for d in np.flatnonzero(row):
+            span = span + row[d] * (extents[..., d, :] - 1)
+        out.append(span)
+    return np.stack(out)
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """How the tile of each child level (1..L-1) is refetched by the loops above it."""
+
+    sliding: np.ndarray  # (L-1, B) bool
+    steps: np.ndarray  # (L-1, B) factor of the sliding loop
+    outer: np.ndarray  # (L-1, B) product of loops outside it
+    whole: np.ndarray  # (L-1, B) multiplier when tiles are refetched whole
+    shift: np.ndarray  # (X, L-1, B) how far one step moves the window on each axis
+
+
+def _geometry(nest: _Nest, A: np.ndarray, relevant: np.ndarray) -> _Geometry:
+    L, D, B = nest.T.shape
+    pos = np.arange(L * D)[:, None]
+    relpos = (nest.f_seq > 1) & relevant[nest.d_seq]
+    starts = np.arange(1, L) * D - 1  # the last loop position above each child level
+    j = np.maximum.accumulate(np.where(relpos, pos, -1), axis=0)[starts]
+    has = j >= 0
+    jc = np.maximum(j, 0)
+    whole = np.where(has, np.take_along_axis(nest.prefix, jc + 1, axis=0), 1)
+    sliding = has & (j == nest.last_nonunit[starts])
+    steps = np.take_along_axis(nest.f_seq, jc, axis=0)
+    outer = np.take_along_axis(nest.prefix, jc, axis=0)
+    dstar = np.take_along_axis(nest.d_seq, jc, axis=0)
+    flat = (jc // D) * D + dstar  # (level, dim) of the sliding loop
+    stride = (np.take_along_axis(nest.E.reshape(L * D, B), flat, axis=0)
+              // np.take_along_axis(nest.T.reshape(L * D, B), flat, axis=0))
+    shift = np.stack([row[dstar] * stride for row in A])
+    return _Geometry(sliding, steps, outer, whole, shift)
+
+
+def _refetched(span: np.ndarray, geo: _Geometry) -> np.ndarray:
+    """Elements moved per instance for tiles of the given spans (X, L-1, B)."""
+    tile = span.prod(axis=0)
+    overlap = np.maximum(span - geo.shift, 0).prod(axis=0)
+    slide = (tile + (geo.steps - 1) * (tile - overlap)) * geo.outer
+    return np.where(geo.sliding, slide, tile * geo.whole).astype(np.float64)
+
+
+def _spatial_factor(nest: _Nest, arch: Arch, levels: range, mask: np.ndarray,
+                    capability: str) -> np.ndarray:
+    """Product of spatial factors of masked dims over the fan-outs of ``levels`` that have
+    the network ``capability`` (multicast or reduction)."""
+    out = np.ones(nest.T.shape[2], dtype=np.int64)
+    dims = np.flatnonzero(mask)
+    for m in levels:
+        if getattr(arch.levels[m].fanout, capability):
+            for d in dims:
+                out = out * nest.S[m, d]
+    return out
+
+
+def _hop_mm(batch: MappingBatch, arch: Arch, levels: range) -> np.ndarray | float:
+    """Wire length one transfer crosses through the fan-outs of ``levels`` (half the span of
+    the used array on each axis, a first-order model)."""
+    out: np.ndarray | float = 0.0
+    for m in levels:
+        pitch_mm = arch.levels[m].fanout.pe_pitch_um / 1000.0
+        if pitch_mm > 0:
+            used_x = batch.spatial_x[:, m, :].prod(axis=1)
+            used_y = batch.spatial_y[:, m, :].prod(axis=1)
+            out = out + pitch_mm * (used_x + used_y) / 2.0
+    return out
+
+
+CHUNK = 2048  # mappings per pass: keeps every intermediate array in cache
+
+
+def evaluate_batch(layer: Layer, arch: Arch, batch: MappingBatch,
+                   energy: EnergyModel) -> BatchStats:
+    """Counts, energy, cycles and validity of every mapping in ``batch``.
+
+    Large batches are evaluated in chunks of ``CHUNK`` (the arithmetic is per mapping, so
+    chunking changes no number) and the results concatenated.
+    """
+    if len(batch) <= CHUNK:
+        return _evaluate_chunk(layer, arch, batch, energy)
+    parts = [_evaluate_chunk(layer, arch, batch.take(slice(i, i + CHUNK)), energy)
+             for i in range(0, len(batch), CHUNK)]
+    return BatchStats.concat(parts)
+
+
+def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
+                    energy: EnergyModel) -> BatchStats:
+    nest = _nest(batch)
+    L, D, B = nest.T.shape
+    n_ops = len(layer.operands)
+    counts = np.zeros((L, n_ops, 3, B))  # reads, fills, updates
+    op_bits = np.zeros((L, n_ops, B))  # precision of each operand as stored at each level
+    network_bits_mm = np.zeros(B)
+    used_bits = np.zeros((L, B))
+    bounds = np.array(layer.bounds)[:, None]
+    for o, op in enumerate(layer.operands):
+        A = _coeffs(layer, op)
+        relevant = (A != 0).any(axis=0)
+        span = _spans(A, nest.E)  # (X, L, B)
+        tile = span.prod(axis=0)
+        chain = [lv for lv in range(L) if op.name in batch.keeps[lv]]
+        bits = np.full((L, B), float(op.bits))
+        if op is layer.output:  # partial sums until every reduction loop is below a level
+            final = np.ones((L, B), dtype=bool)
+            for d in np.flatnonzero(~relevant):
+                final &= nest.E[:, d, :] >= bounds[d]
+            bits = np.where(final, float(op.bits), float(op.partial_bits))
+        op_bits[:, o] = bits
+        for lv in chain:
+            used_bits[lv] += tile[lv] * bits[lv]
+        geo = _geometry(nest, A, relevant)
+        visits = _refetched(span[:, 1:], geo)  # (L-1, B) per instance, for levels 1..L-1
+        last = chain[-1]
+        below = range(last, L)
+        if op is layer.output:
+            distinct = _spans(A, nest.E * nest.T_above).prod(axis=0)  # (L, B)
+            red = _spatial_factor(nest, arch, below, ~relevant, "reduction")
+            updates = nest.macs_padded / red
+            counts[last, o, 2] += updates
+            counts[last, o, 0] += np.maximum(updates - distinct[last] * nest.inst[last], 0)
+            network_bits_mm += updates * bits[last] * _hop_mm(batch, arch, below)
+            for p, c in zip(chain, chain[1:], strict=False):
+                red = _spatial_factor(nest, arch, range(p, c), ~relevant, "reduction")
+                evictions = visits[c - 1] * nest.inst[c] / red
+                revisits = (visits[c - 1] - distinct[c]) * nest.inst[c] / red
+                counts[p, o, 2] += evictions
+                counts[p, o, 0] += revisits
+                counts[c, o, 1] += revisits
+                network_bits_mm += (evictions + revisits) * bits[p] * _hop_mm(
+                    batch, arch, range(p, c))
+        else:
+            mc = _spatial_factor(nest, arch, below, ~relevant, "multicast")
+            counts[last, o, 0] += nest.macs_padded / mc
+            network_bits_mm += nest.macs_padded / mc * op.bits * _hop_mm(batch, arch, below)
+            for p, c in zip(chain, chain[1:], strict=False):
+                fills = visits[c - 1] * nest.inst[c]
+                counts[c, o, 1] += fills
+                reads = fills / _spatial_factor(nest, arch, range(p, c), ~relevant, "multicast")
+                if any(arch.levels[m].fanout.window_multicast and arch.levels[m].fanout.multicast
+                       for m in range(p, c)):
+                    s_between = nest.S[p:c].prod(axis=0)
+                    union_span = _spans(A, nest.E[c] * s_between)  # (X, B)
+                    union_geo = _Geometry(geo.sliding[c - 1:c], geo.steps[c - 1:c],
+                                          geo.outer[c - 1:c], geo.whole[c - 1:c],
+                                          geo.shift[:, c - 1:c])
+                    union = _refetched(union_span[:, None, :], union_geo)[0] * nest.inst[p]
+                    reads = np.minimum(reads, union)
+                counts[p, o, 0] += reads
+                network_bits_mm += reads * op.bits * _hop_mm(batch, arch, range(p, c))
+    return _finish(layer, arch, batch, energy, nest, counts, op_bits, network_bits_mm,
+                   used_bits)
+
+
+def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, nest: _Nest,
+            counts: np.ndarray, bits: np.ndarray, network_bits_mm: np.ndarray,
+            used_bits: np.ndarray) -> BatchStats:
+    L, D, B = nest.T.shape
+    width = np.array([lv.width_bits for lv in energy.levels], dtype=np.float64)
+    read_pj = (np.array([lv.read_pj for lv in energy.levels]) / width)[:, None, None]
+    write_pj = (np.array([lv.write_pj for lv in energy.levels]) / width)[:, None, None]
+    read_bits = counts[:, :, 0] * bits  # (L, O, B)
+    write_bits = (counts[:, :, 1] + counts[:, :, 2]) * bits
+    level_energy = read_bits * read_pj + write_bits * write_pj
+    mac_energy = np.full(B, layer.macs * energy.mac_pj)
+    network_energy = network_bits_mm * energy.wire_pj_per_bit_mm
+    total = level_energy.sum(axis=(0, 1)) + mac_energy + network_energy
+
+    read_per_inst = read_bits.sum(axis=1) / nest.inst  # (L, B)
+    write_per_inst = write_bits.sum(axis=1) / nest.inst
+    cycles = nest.compute_cycles.astype(np.float64)
+    valid = np.ones(B, dtype=bool)
+    for lv, spec in enumerate(arch.levels):
+        if spec.read_bandwidth_bits is not None:
+            if spec.write_bandwidth_bits is None:
+                need = (read_per_inst[lv] + write_per_inst[lv]) / spec.read_bandwidth_bits
+            else:
+                need = np.maximum(read_per_inst[lv] / spec.read_bandwidth_bits,
+                                  write_per_inst[lv] / spec.write_bandwidth_bits)
+            cycles = np.maximum(cycles, need)
+        if spec.capacity_bits is not None:
+            valid &= used_bits[lv] <= spec.capacity_bits
+        valid &= batch.spatial_x[:, lv, :].prod(axis=1) <= spec.fanout.x
+        valid &= batch.spatial_y[:, lv, :].prod(axis=1) <= spec.fanout.y
+    area = sum(n * lv.area_um2 for n, lv in zip(arch.instances, energy.levels, strict=True))
+    area += arch.compute_instances * energy.mac_area_um2
+    return BatchStats(
+        layer=layer, arch=arch, counts=counts.transpose(3, 0, 1, 2),
+        level_energy_pj=level_energy.transpose(2, 0, 1), mac_energy_pj=mac_energy,
+        network_energy_pj=network_energy, energy_pj=total, cycles=cycles,
+        compute_cycles=nest.compute_cycles, used_pes=nest.S.prod(axis=(0, 1)),
+        used_bits=used_bits.T, valid=valid, area_um2=area, keeps=batch.keeps)

@@ -1,0 +1,140 @@
+"""Results: ``BatchStats`` (arrays over a batch of mappings) and ``Stats`` (one mapping).
+
+``Stats`` are immutable values that add: summing the stats of a network's layers gives the
+network's totals (energy, cycles and counts add; utilization is recomputed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from picojoule.arch.spec import Arch
+    from picojoule.workload.einsum import Layer
+
+ACTIONS = ("reads", "fills", "updates")
+
+
+@dataclass(frozen=True)
+class OperandCounts:
+    """Accesses of one operand at one level, in elements of that operand."""
+
+    reads: float = 0.0
+    fills: float = 0.0
+    updates: float = 0.0
+    energy_pj: float = 0.0
+
+    def __add__(self, other: OperandCounts) -> OperandCounts:
+        return OperandCounts(self.reads + other.reads, self.fills + other.fills,
+                             self.updates + other.updates, self.energy_pj + other.energy_pj)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Energy, cycles, utilization and area of one layer (or a sum of layers)."""
+
+    arch: str
+    layer: str
+    macs: int
+    energy_pj: float
+    cycles: float
+    num_pes: int
+    used_pes: int
+    area_um2: float
+    mac_energy_pj: float
+    network_energy_pj: float
+    clock_hz: float
+    levels: dict[str, dict[str, OperandCounts]] = field(hash=False)
+
+    @property
+    def utilization(self) -> float:
+        """MACs over (cycles x PEs): spatial use, padding and bandwidth stalls together."""
+        return self.macs / (self.cycles * self.num_pes) if self.cycles else 0.0
+
+    @property
+    def pj_per_mac(self) -> float:
+        return self.energy_pj / self.macs if self.macs else 0.0
+
+    @property
+    def seconds(self) -> float:
+        return self.cycles / self.clock_hz
+
+    def level_energy_pj(self, level: str) -> float:
+        return sum(c.energy_pj for c in self.levels[level].values())
+
+    def __add__(self, other: Stats) -> Stats:
+        if other.arch != self.arch or list(other.levels) != list(self.levels):
+            raise ValueError("only stats of the same architecture add")
+        levels = {lv: {op: self.levels[lv][op] + other.levels[lv][op] for op in ops}
+                  for lv, ops in self.levels.items()}
+        return Stats(self.arch, "total", self.macs + other.macs,
+                     self.energy_pj + other.energy_pj, self.cycles + other.cycles,
+                     self.num_pes, max(self.used_pes, other.used_pes), self.area_um2,
+                     self.mac_energy_pj + other.mac_energy_pj,
+                     self.network_energy_pj + other.network_energy_pj, self.clock_hz, levels)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "arch": self.arch, "layer": self.layer, "macs": self.macs,
+            "energy_pj": self.energy_pj, "pj_per_mac": self.pj_per_mac, "cycles": self.cycles,
+            "seconds": self.seconds, "utilization": self.utilization,
+            "used_pes": self.used_pes, "num_pes": self.num_pes, "area_um2": self.area_um2,
+            "mac_energy_pj": self.mac_energy_pj, "network_energy_pj": self.network_energy_pj,
+            "levels": {lv: {op: {"reads": c.reads, "fills": c.fills, "updates": c.updates,
+                                 "energy_pj": c.energy_pj} for op, c in ops.items()}
+                       for lv, ops in self.levels.items()},
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class BatchStats:
+    """Arrays over B mappings: counts (B, L, operands, 3: reads/fills/updates) and totals."""
+
+    layer: Layer
+    arch: Arch
+    counts: np.ndarray
+    level_energy_pj: np.ndarray  # (B, L, operands)
+    mac_energy_pj: np.ndarray
+    network_energy_pj: np.ndarray
+    energy_pj: np.ndarray
+    cycles: np.ndarray
+    compute_cycles: np.ndarray
+    used_pes: np.ndarray
+    used_bits: np.ndarray  # (B, L) capacity each mapping uses at each level
+    valid: np.ndarray  # fits every capacity and fan-out
+    area_um2: float
+    keeps: tuple[frozenset[str], ...]  # per level, after the batch's bypass choice
+
+    def __len__(self) -> int:
+        return int(self.energy_pj.shape[0])
+
+    @classmethod
+    def concat(cls, parts: list[BatchStats]) -> BatchStats:
+        first = parts[0]
+        arrays = {name: np.concatenate([getattr(p, name) for p in parts])
+                  for name in ("counts", "level_energy_pj", "mac_energy_pj", "network_energy_pj",
+                               "energy_pj", "cycles", "compute_cycles", "used_pes", "used_bits",
+                               "valid")}
+        return cls(layer=first.layer, arch=first.arch, area_um2=first.area_um2,
+                   keeps=first.keeps, **arrays)
+
+    @property
+    def edp(self) -> np.ndarray:
+        return self.energy_pj * self.cycles
+
+    def row(self, i: int) -> Stats:
+        levels = {}
+        for lv, spec in enumerate(self.arch.levels):
+            ops = {}
+            for o, op in enumerate(self.layer.operands):
+                if op.name in self.keeps[lv]:
+                    r, f, u = (float(x) for x in self.counts[i, lv, o])
+                    ops[op.name] = OperandCounts(r, f, u, float(self.level_energy_pj[i, lv, o]))
+            levels[spec.name] = ops
+        return Stats(self.arch.name, self.layer.name, self.layer.macs, float(self.energy_pj[i]),
+                     float(self.cycles[i]), self.arch.num_pes, int(self.used_pes[i]),
+                     float(self.area_um2), float(self.mac_energy_pj[i]),
+                     float(self.network_energy_pj[i]), self.arch.clock_hz, levels)

@@ -1,0 +1,145 @@
+"""The compact text form of a layer and its YAML twin.
+
+``"conv2d N=1 C=96 M=256 P=27 Q=27 R=5 S=5 stride=1"``, ``"gemm M=512 N=512 K=512"``: a kind,
+then ``KEY=VALUE`` pairs. Optional ``H=``/``W=`` with ``pad=`` compute P and Q; ``bits=`` sets
+every operand's precision at once. YAML takes the same keys as a mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from picojoule.errors import Collector, SpecError
+from picojoule.workload.einsum import Layer, bmm, conv2d, fc, gemm
+
+_BITS = ("input_bits", "weight_bits", "output_bits", "psum_bits")
+_KINDS: dict[str, tuple[tuple[str, ...], Callable[..., Layer]]] = {
+    "conv2d": (("N", "C", "M", "P", "Q", "R", "S", "stride", "stride_w", "dilation",
+                "dilation_w", "groups", "H", "W", "pad", "pad_w"), conv2d),
+    "fc": (("N", "C", "M"), fc),
+    "gemm": (("M", "N", "K"), gemm),
+    "bmm": (("B", "M", "N", "K"), bmm),
+}
+KINDS = tuple(_KINDS)
+
+
+def parse_layer(text: str, where: str = "<layer text>") -> Layer:
+    """Parse ``"KIND KEY=VALUE ..."``; every problem is reported at once."""
+    words = text.split()
+    if not words:
+        raise SpecError.single(where, "", f"a layer such as 'gemm M=512 N=512 K=512' "
+                                          f"(kinds: {', '.join(KINDS)})")
+    c = Collector(where)
+    values: dict[str, Any] = {}
+    for word in words[1:]:
+        key, sep, value = word.partition("=")
+        if not sep or not key:
+            c.add(word, "KEY=VALUE")
+            continue
+        if key == "name":
+            values[key] = value
+            continue
+        try:
+            values[key] = int(value)
+        except ValueError:
+            values[key] = value  # reported, with every other problem, by layer_from_mapping
+    c.raise_if_any()
+    return layer_from_mapping({"kind": words[0], **values}, where)
+
+
+def layer_from_mapping(spec: Mapping[str, Any], where: str) -> Layer:
+    """Build a layer from a mapping of the text form's keys (YAML enters here)."""
+    c = Collector(where)
+    kind = spec.get("kind")
+    if kind not in _KINDS:
+        c.add("kind", f"one of {', '.join(KINDS)}, got {kind!r}")
+        c.raise_if_any()
+    allowed, build = _KINDS[str(kind)]
+    args: dict[str, Any] = {}
+    bits: dict[str, Any] = {}
+    for key, value in spec.items():
+        if key == "kind":
+            continue
+        if key == "name":
+            if not isinstance(value, str) or not value:
+                c.add("name", "a non-empty string")
+            else:
+                args["name"] = value
+        elif key == "bits":
+            bits.update(dict.fromkeys(_BITS[:3], value))
+        elif key in _BITS:
+            bits[key] = value
+        elif key in allowed:
+            if not isinstance(value, int) or isinstance(value, bool):
+                c.add(key, f"an integer, got {value!r}")
+            else:
+                args[key] = value
+        else:
+            c.add(key, f"one of the {kind} keys {', '.join(allowed)}, name, bits, "
+                       f"{', '.join(_BITS)}")
+    c.raise_if_any()
+    if kind == "conv2d":
+        _resolve_output_size(args, c)
+    c.raise_if_any()
+    stride_h = args.pop("stride", 1)
+    dil_h = args.pop("dilation", 1)
+    if kind == "conv2d":
+        args["stride"] = (stride_h, args.pop("stride_w", stride_h))
+        args["dilation"] = (dil_h, args.pop("dilation_w", dil_h))
+    return build(**args, **bits, where=where)
+
+
+def _resolve_output_size(args: dict[str, Any], c: Collector) -> None:
+    """Turn ``H``/``W`` (+ ``pad``) into P/Q, the output size a conv2d layer is built from."""
+    pad_h = args.pop("pad", 0)
+    pad_w = args.pop("pad_w", pad_h)
+    for size, out, pad, stride_key, dil_key, kernel in (
+        ("H", "P", pad_h, "stride", "dilation", "R"),
+        ("W", "Q", pad_w, "stride_w" if "stride_w" in args else "stride",
+         "dilation_w" if "dilation_w" in args else "dilation", "S"),
+    ):
+        if size not in args:
+            continue
+        if out in args:
+            c.add(size, f"either {size} (input size) or {out} (output size), not both")
+            continue
+        stride, dil, k = args.get(stride_key, 1), args.get(dil_key, 1), args.get(kernel, 1)
+        span = args.pop(size) + 2 * pad - dil * (k - 1) - 1
+        if span < 0 or stride < 1:
+            c.add(size, f"an input of at least {dil * (k - 1) + 1 - 2 * pad} for kernel {k}")
+            continue
+        args[out] = span // stride + 1
+
+
+def load_layer(path: str | Path) -> Layer:
+    """Read a layer from a YAML file (a mapping with ``kind`` and the text form's keys)."""
+    where = str(path)
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise SpecError.single(where, "", f"a readable file ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}" if mark is not None else ""
+        raise SpecError.single(where, line, "valid YAML") from None
+    if isinstance(data, Mapping) and "layer" in data:
+        data = data["layer"]
+    if isinstance(data, str):
+        return parse_layer(data, where)
+    if not isinstance(data, Mapping):
+        raise SpecError.single(where, "", "a mapping with 'kind' and dimension sizes")
+    return layer_from_mapping(data, where)
+
+
+def layer_from_arg(value: str) -> Layer:
+    """A CLI ``--layer`` value: a YAML file if it names one, else the text form."""
+    path = Path(value)
+    if value.endswith((".yaml", ".yml")) or path.is_file():
+        return load_layer(path)
+    return parse_layer(value, "--layer")
