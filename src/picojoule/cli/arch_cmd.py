@@ -24,7 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     console = Console()
-    table = Table("preset", "PEs", "levels", "node", "clock", "dataflow")
+    table = Table()
+    table.add_column("preset", no_wrap=True)
+    for col in ("PEs", "levels", "node", "clock", "dataflow"):
+        table.add_column(col)
     for name in preset_names():
         a = load_arch(name)
         table.add_row(name, str(a.num_pes), escape(" > ".join(lv.name for lv in a.levels)),

@@ -20,6 +20,7 @@ Per operand and level that keeps it:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,7 +184,7 @@ def evaluate_batch(layer: Layer, arch: Arch, batch: MappingBatch,
 def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
                     energy: EnergyModel) -> BatchStats:
     nest = _nest(batch)
-    L, D, B = nest.T.shape
+    L, _D, B = nest.T.shape
     n_ops = len(layer.operands)
     counts = np.zeros((L, n_ops, 3, B))  # reads, fills, updates
     op_bits = np.zeros((L, n_ops, B))  # precision of each operand as stored at each level
@@ -197,10 +198,10 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
         tile = span.prod(axis=0)
         chain = [lv for lv in range(L) if op.name in batch.keeps[lv]]
         bits = np.full((L, B), float(op.bits))
-        if op is layer.output:  # partial sums until every reduction loop is below a level
-            final = np.ones((L, B), dtype=bool)
+        if op is layer.output:  # values arrive final once every reduction loop is below the
+            final = np.ones((L, B), dtype=bool)  # level's own loops (else: partial sums)
             for d in np.flatnonzero(~relevant):
-                final &= nest.E[:, d, :] >= bounds[d]
+                final &= nest.E[:, d, :] // nest.T[:, d, :] >= bounds[d]
             bits = np.where(final, float(op.bits), float(op.partial_bits))
         op_bits[:, o] = bits
         for lv in chain:
@@ -216,7 +217,7 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
             counts[last, o, 2] += updates
             counts[last, o, 0] += np.maximum(updates - distinct[last] * nest.inst[last], 0)
             network_bits_mm += updates * bits[last] * _hop_mm(batch, arch, below)
-            for p, c in zip(chain, chain[1:], strict=False):
+            for p, c in itertools.pairwise(chain):
                 red = _spatial_factor(nest, arch, range(p, c), ~relevant, "reduction")
                 evictions = visits[c - 1] * nest.inst[c] / red
                 revisits = (visits[c - 1] - distinct[c]) * nest.inst[c] / red
@@ -229,7 +230,7 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
             mc = _spatial_factor(nest, arch, below, ~relevant, "multicast")
             counts[last, o, 0] += nest.macs_padded / mc
             network_bits_mm += nest.macs_padded / mc * op.bits * _hop_mm(batch, arch, below)
-            for p, c in zip(chain, chain[1:], strict=False):
+            for p, c in itertools.pairwise(chain):
                 fills = visits[c - 1] * nest.inst[c]
                 counts[c, o, 1] += fills
                 reads = fills / _spatial_factor(nest, arch, range(p, c), ~relevant, "multicast")
@@ -251,7 +252,7 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
 def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, nest: _Nest,
             counts: np.ndarray, bits: np.ndarray, network_bits_mm: np.ndarray,
             used_bits: np.ndarray) -> BatchStats:
-    L, D, B = nest.T.shape
+    _L, _D, B = nest.T.shape
     width = np.array([lv.width_bits for lv in energy.levels], dtype=np.float64)
     read_pj = (np.array([lv.read_pj for lv in energy.levels]) / width)[:, None, None]
     write_pj = (np.array([lv.write_pj for lv in energy.levels]) / width)[:, None, None]

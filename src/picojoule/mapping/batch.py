@@ -72,5 +72,7 @@ def concat(batches: list[MappingBatch]) -> MappingBatch:
     keeps = batches[0].keeps
     if any(b.keeps != keeps for b in batches):
         raise ValueError("batches with different bypass choices cannot be concatenated")
-    return MappingBatch(*(np.concatenate([getattr(b, f) for b in batches])
-                          for f in ("temporal", "order", "spatial_x", "spatial_y")), keeps)
+    return MappingBatch(np.concatenate([b.temporal for b in batches]),
+                        np.concatenate([b.order for b in batches]),
+                        np.concatenate([b.spatial_x for b in batches]),
+                        np.concatenate([b.spatial_y for b in batches]), keeps)

@@ -79,8 +79,8 @@ def validate_mapping(mapping: Mapping, layer: Layer, arch: Arch, where: str) -> 
                       f"a spatial product of at most the fan-out {limit}, got {used}")
         for op in lm.bypass:
             if op not in lvl.keeps:
-                c.add(f"{path}.bypass", f"operands this level keeps ({', '.join(sorted(lvl.keeps))})"
-                                        f", got {op!r}")
+                kept = ", ".join(sorted(lvl.keeps))
+                c.add(f"{path}.bypass", f"operands this level keeps ({kept}), got {op!r}")
         if lm.level == names[0] and lm.bypass:
             c.add(f"{path}.bypass", "nothing: the outermost level holds every operand")
     if not c.problems:

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import ClassVar
 
 from picojoule.tech.components import (
     OFFCHIP_KINDS,
@@ -121,7 +122,7 @@ class HorowitzTable:
         if isinstance(component, Mac):
             return 2 <= component.bits <= 32
         return isinstance(component, Memory) and (
-            component.kind in ("sram", "regfile") and component.capacity_bits is not None
+            (component.kind in ("sram", "regfile") and component.capacity_bits is not None)
             or component.kind == "dram")
 
     def estimate(self, component: Component, tech: Tech) -> Estimate:
@@ -173,9 +174,9 @@ class DallyPerBit:
     accuracy = "keynote round figures (S); order-of-magnitude"
 
     def supports(self, component: Component) -> bool:
-        return isinstance(component, Wire) or isinstance(component, Memory) and (
+        return isinstance(component, Wire) or (isinstance(component, Memory) and (
             component.kind in ("sram", "regfile", "hbm") and
-            (component.kind == "hbm" or component.capacity_bits is not None))
+            (component.kind == "hbm" or component.capacity_bits is not None)))
 
     def estimate(self, component: Component, tech: Tech) -> Estimate:
         f = figures()
@@ -190,8 +191,8 @@ class DallyPerBit:
             return Estimate({"read": e, "write": e}, 0.0, fig.source, self.name)
         base, coeff = f["dally.sram_base_per_bit"], f["dally.sram_sqrt_coeff_per_bit"]
         fj_per_bit = base.value + coeff.value * math.sqrt(component.capacity_bits or 0)
-        e = fj_per_bit / 1000 * component.width_bits * energy_scale(14, ASSUMED_14NM_V, tech.node_nm,
-                                                                     tech.voltage_v)
+        scale = energy_scale(14, ASSUMED_14NM_V, tech.node_nm, tech.voltage_v)
+        e = fj_per_bit / 1000 * component.width_bits * scale
         return Estimate({"read": e, "write": e}, 0.0, base.source, self.name)
 
 
@@ -203,12 +204,14 @@ class OffChipTable:
     name = "offchip-table"
     rank = 5
     accuracy = "per-type averages (T/P/S); access patterns can move DRAM energy ±50%"
-    _dram = {"lpddr4": "dram.lpddr4_per_bit", "lpddr": "dram.lpddr_per_bit",
+    _dram: ClassVar[dict[str, str]] = {
+             "lpddr4": "dram.lpddr4_per_bit", "lpddr": "dram.lpddr_per_bit",
              "ddr3": "dram.ddr3_per_bit", "ddr4": "dram.ddr4_per_bit",
              "hbm2": "dram.hbm2_per_bit", "hbm2e": "dram.hbm2e_per_bit",
              "hbm3": "dram.hbm3_per_bit", "hbm4": "dram.hbm4_per_bit",
              "gddr6": "dram.gddr6_per_bit"}
-    _link = {"ucie-2d": "link.ucie_2d_per_bit", "ucie-2.5d": "link.ucie_25d_per_bit",
+    _link: ClassVar[dict[str, str]] = {
+             "ucie-2d": "link.ucie_2d_per_bit", "ucie-2.5d": "link.ucie_25d_per_bit",
              "grs-package": "link.grs_package_per_bit", "nvlink-c2c": "link.nvlink_c2c_per_bit",
              "serdes-112g": "link.serdes_112g_per_bit"}
 
@@ -229,7 +232,6 @@ class OffChipTable:
         return Estimate({"read": e, "write": e}, 0.0, fig.source, self.name)
 
 
-BUILTIN_ESTIMATORS = (OffChipTable(), AccelergyReference(), HorowitzTable(), DallyPerBit())
 
 
 class EyerissNormalized:
@@ -241,7 +243,8 @@ class EyerissNormalized:
     name = "eyeriss-normalized"
     rank = 90
     accuracy = "relative costs (T/S); only the ratios are claimed"
-    _relative = {"regfile": "eyeriss.rf_relative", "sram": "eyeriss.glb_relative",
+    _relative: ClassVar[dict[str, str]] = {
+                 "regfile": "eyeriss.rf_relative", "sram": "eyeriss.glb_relative",
                  "dram": "eyeriss.dram_relative", "lpddr4": "eyeriss.dram_relative"}
 
     def supports(self, component: Component) -> bool:
@@ -263,4 +266,5 @@ class EyerissNormalized:
         return Estimate({"read": e, "write": e}, 0.0, fig.source, self.name)
 
 
-BUILTIN_ESTIMATORS = (*BUILTIN_ESTIMATORS, EyerissNormalized())
+BUILTIN_ESTIMATORS = (OffChipTable(), AccelergyReference(), HorowitzTable(), DallyPerBit(),
+                      EyerissNormalized())

@@ -9,6 +9,7 @@ outside 7-130 nm. Voltage: dynamic energy ∝ V^2 (CV^2). Area: ∝ node^2 (a fi
 from __future__ import annotations
 
 import csv
+import itertools
 from functools import cache
 from importlib import resources
 
@@ -45,7 +46,7 @@ def node_energy_factor(node_nm: float) -> float:
         return ef(lo) * (node_nm / lo[0]) ** 0.5
     if node_nm >= hi[0]:
         return ef(hi) * (node_nm / hi[0]) ** 0.5
-    for left, right in zip(rows, rows[1:], strict=False):
+    for left, right in itertools.pairwise(rows):
         if left[0] <= node_nm <= right[0]:
             t = (node_nm - left[0]) / (right[0] - left[0])
             return ef(left) + t * (ef(right) - ef(left))

@@ -184,7 +184,8 @@ def fc(
            Operand("weights", (_axis(("M", 1)), _axis(("C", 1))), weight_bits),
            Operand("outputs", (_axis(("N", 1)), _axis(("M", 1))), output_bits,
                    psum_bits=psum_bits))
-    params = (("N", N), ("C", C), ("M", M), *_bit_params(input_bits, weight_bits, output_bits, psum_bits))
+    params = (("N", N), ("C", C), ("M", M),
+              *_bit_params(input_bits, weight_bits, output_bits, psum_bits))
     return Layer(name, "fc", ("N", "M", "C"), (N, M, C), ops, params)
 
 

@@ -1,0 +1,67 @@
+"""Cost-model throughput: mappings evaluated per second on one core.
+
+A ResNet-50 layer (conv3_x 3x3: C=M=128, P=Q=28, R=S=3) on the ``eyeriss`` preset; at least
+100,000 random *valid* mappings (exact factorizations, random loop orders, every tile fits)
+are drawn first, then evaluated as one batch and timed. Run: ``python
+benchmarks/cost_model_throughput.py [--count N] [--repeat R]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core: keep BLAS from fanning out
+
+import numpy as np
+
+from picojoule.arch import load_preset
+from picojoule.cost import energy_model, evaluate_batch
+from picojoule.mapping import concat
+from picojoule.mapping.sample import random_mappings
+from picojoule.workload import parse_layer
+
+LAYER = "conv2d N=1 C=128 M=128 P=28 Q=28 R=3 S=3 name=resnet50.layer2.0.conv2"
+
+
+def valid_mappings(layer, arch, energy, count, seed):
+    rng = np.random.default_rng(seed)
+    parts, have = [], 0
+    while have < count:
+        draw = random_mappings(layer, arch, 50_000, rng, outer_weight=8.0)
+        keep = evaluate_batch(layer, arch, draw, energy).valid
+        parts.append(draw.take(np.flatnonzero(keep)))
+        have += int(keep.sum())
+    return concat(parts).take(slice(0, count))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    layer = parse_layer(LAYER)
+    arch = load_preset("eyeriss")
+    energy = energy_model(arch, layer)
+    batch = valid_mappings(layer, arch, energy, args.count, args.seed)
+    times = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        stats = evaluate_batch(layer, arch, batch, energy)
+        times.append(time.perf_counter() - start)
+    best = float(np.min(times))
+    i = int(np.argmin(stats.energy_pj))
+    print(f"layer      {layer.to_text()}  ({layer.macs:,} MACs)")
+    print(f"arch       {arch.name}  ({arch.num_pes} PEs)")
+    print(f"mappings   {len(batch):,} random valid mappings, all valid: {bool(stats.valid.all())}")
+    print(f"time       best of {args.repeat}: {best:.3f} s  (all: "
+          f"{', '.join(f'{t:.3f}' for t in times)})")
+    print(f"throughput {len(batch) / best:,.0f} mappings/s on one core")
+    print(f"best found {stats.energy_pj[i] / layer.macs:.3f} pJ/MAC, "
+          f"{stats.cycles[i]:,.0f} cycles (random sampling, not a search)")
+
+
+if __name__ == "__main__":
+    main()
