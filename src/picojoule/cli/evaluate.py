@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
+from typing import TypeVar
 
 from picojoule.arch.loader import load_arch
 from picojoule.cli.render import print_stats
 from picojoule.cost import evaluate
+from picojoule.errors import Problem, SpecError
 from picojoule.mapping.text import format_loop_nest, load_mapping
 from picojoule.workload.text import layer_from_arg
 
@@ -25,10 +28,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+T = TypeVar("T")
+
+
+def _collect(problems: list[Problem], load: Callable[[str], T], value: str) -> T | None:
+    try:
+        return load(value)
+    except SpecError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
-    arch = load_arch(args.arch)
-    layer = layer_from_arg(args.layer)
-    mapping = load_mapping(args.mapping)
+    problems: list[Problem] = []  # report every bad flag at once, not the first only
+    arch = _collect(problems, load_arch, args.arch)
+    layer = _collect(problems, layer_from_arg, args.layer)
+    mapping = _collect(problems, load_mapping, args.mapping)
+    if arch is None or layer is None or mapping is None:
+        raise SpecError(problems)
     stats = evaluate(layer, arch, mapping, where=str(args.mapping))
     if args.json:
         print(json.dumps(stats.to_dict(), indent=2))
