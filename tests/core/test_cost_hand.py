@@ -98,3 +98,14 @@ def test_energy_is_counts_times_per_access_energy(two_level):
     dram = (32 + 96) + 24
     buf = (192 + 32) + (192 + 96) + 2 * (168 + 192)
     assert s.energy_pj == dram + buf + 192  # + 192 MACs at 1 pJ
+
+
+def test_static_power_is_charged_per_second(make_arch):
+    from dataclasses import replace
+
+    arch = replace(make_arch({"name": "DRAM", "kind": "dram"},
+                             {"name": "buf", "kind": "sram", "capacity_bits": 1 << 20}),
+                   static_power_mw=1000.0)  # 1 W at 1 GHz
+    s = evaluate(gemm(M=4, N=6, K=8), arch, parse_mapping("DRAM: M2 N3\nbuf: K8 M2 N2"))
+    # 192 cycles = 192 ns; 1 W for 192 ns = 1.92e-7 J = 192,000 pJ
+    assert s.static_energy_pj == 192_000

@@ -114,7 +114,8 @@ def _level(c: Collector, data: Any, path: str) -> StorageLevel | None:
 
 
 _ARCH_FIELDS = {"name", "description", "sources", "clock_hz", "voltage_v", "node_nm",
-                "dataflow", "systolic", "wire_energy_pj_per_bit_mm", "compute", "levels"}
+                "dataflow", "systolic", "wire_energy_pj_per_bit_mm", "static_power_mw",
+                "compute", "levels"}
 _PRECISIONS = ("int2", "int3", "int4", "int5", "int6", "int7", "int8", "int16", "int32",
                "fp8", "fp16", "bf16", "fp32")
 
@@ -170,6 +171,8 @@ def arch_from_mapping(data: Any, where: str) -> Arch:
         systolic=_field(c, data, "systolic", "", "bool", default=False),
         wire_energy_pj_per_bit_mm=_field(c, data, "wire_energy_pj_per_bit_mm", "",
                                          "non-negative number"),
+        static_power_mw=_field(c, data, "static_power_mw", "", "non-negative number",
+                               default=0.0),
         sources=tuple(sources),
         description=str(data.get("description", "")),
     )

@@ -27,6 +27,9 @@ def stats_table(stats: Stats, title: str) -> Table:
                           _eng(c.energy_pj), f"{100 * c.energy_pj / total:.1f}%")
     table.add_row("MAC", "", _eng(stats.macs), "", "", _eng(stats.mac_energy_pj),
                   f"{100 * stats.mac_energy_pj / total:.1f}%")
+    if stats.static_energy_pj:
+        table.add_row("static", "", "", "", "", _eng(stats.static_energy_pj),
+                      f"{100 * stats.static_energy_pj / total:.1f}%")
     if stats.network_energy_pj:
         table.add_row("network", "", "", "", "", _eng(stats.network_energy_pj),
                       f"{100 * stats.network_energy_pj / total:.1f}%")

@@ -279,11 +279,15 @@ def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, 
             valid &= used_bits[lv] <= spec.capacity_bits
         valid &= batch.spatial_x[:, lv, :].prod(axis=1) <= spec.fanout.x
         valid &= batch.spatial_y[:, lv, :].prod(axis=1) <= spec.fanout.y
+    # static power x time: mW * 1e-3 W * (cycles / Hz) s * 1e12 pJ/J
+    static_energy = arch.static_power_mw * 1e9 * cycles / arch.clock_hz
+    total = total + static_energy
     area = sum(n * lv.area_um2 for n, lv in zip(arch.instances, energy.levels, strict=True))
     area += arch.compute_instances * energy.mac_area_um2
     return BatchStats(
         layer=layer, arch=arch, counts=counts.transpose(3, 0, 1, 2),
         level_energy_pj=level_energy.transpose(2, 0, 1), mac_energy_pj=mac_energy,
-        network_energy_pj=network_energy, energy_pj=total, cycles=cycles,
+        network_energy_pj=network_energy, static_energy_pj=static_energy, energy_pj=total,
+        cycles=cycles,
         compute_cycles=nest.compute_cycles, used_pes=nest.S.prod(axis=(0, 1)),
         used_bits=used_bits.T, valid=valid, area_um2=area, keeps=batch.keeps)

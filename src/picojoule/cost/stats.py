@@ -46,6 +46,7 @@ class Stats:
     area_um2: float
     mac_energy_pj: float
     network_energy_pj: float
+    static_energy_pj: float
     clock_hz: float
     levels: dict[str, dict[str, OperandCounts]] = field(hash=False)
 
@@ -74,7 +75,8 @@ class Stats:
                      self.energy_pj + other.energy_pj, self.cycles + other.cycles,
                      self.num_pes, max(self.used_pes, other.used_pes), self.area_um2,
                      self.mac_energy_pj + other.mac_energy_pj,
-                     self.network_energy_pj + other.network_energy_pj, self.clock_hz, levels)
+                     self.network_energy_pj + other.network_energy_pj,
+                     self.static_energy_pj + other.static_energy_pj, self.clock_hz, levels)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +85,7 @@ class Stats:
             "seconds": self.seconds, "utilization": self.utilization,
             "used_pes": self.used_pes, "num_pes": self.num_pes, "area_um2": self.area_um2,
             "mac_energy_pj": self.mac_energy_pj, "network_energy_pj": self.network_energy_pj,
+            "static_energy_pj": self.static_energy_pj,
             "levels": {lv: {op: {"reads": c.reads, "fills": c.fills, "updates": c.updates,
                                  "energy_pj": c.energy_pj} for op, c in ops.items()}
                        for lv, ops in self.levels.items()},
@@ -99,6 +102,7 @@ class BatchStats:
     level_energy_pj: np.ndarray  # (B, L, operands)
     mac_energy_pj: np.ndarray
     network_energy_pj: np.ndarray
+    static_energy_pj: np.ndarray
     energy_pj: np.ndarray
     cycles: np.ndarray
     compute_cycles: np.ndarray
@@ -116,7 +120,8 @@ class BatchStats:
         first = parts[0]
         arrays = {name: np.concatenate([getattr(p, name) for p in parts])
                   for name in ("counts", "level_energy_pj", "mac_energy_pj", "network_energy_pj",
-                               "energy_pj", "cycles", "compute_cycles", "used_pes", "used_bits",
+                               "static_energy_pj", "energy_pj", "cycles", "compute_cycles",
+                               "used_pes", "used_bits",
                                "valid")}
         return cls(layer=first.layer, arch=first.arch, area_um2=first.area_um2,
                    keeps=first.keeps, **arrays)
@@ -137,4 +142,5 @@ class BatchStats:
         return Stats(self.arch.name, self.layer.name, self.layer.macs, float(self.energy_pj[i]),
                      float(self.cycles[i]), self.arch.num_pes, int(self.used_pes[i]),
                      float(self.area_um2), float(self.mac_energy_pj[i]),
-                     float(self.network_energy_pj[i]), self.arch.clock_hz, levels)
+                     float(self.network_energy_pj[i]), float(self.static_energy_pj[i]),
+                     self.arch.clock_hz, levels)
