@@ -1,0 +1,74 @@
+"""One entry point for "a model" wherever the CLI or the mapper takes one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from picojoule.errors import SpecError
+from picojoule.workload.network import Network
+
+ACCEPTED = ("a zoo name (picojoule zoo list), a .onnx file, a .yaml/.json network file, "
+            "a .net text network, or a transformer config .json")
+
+
+def load_model(spec: str, batch: int = 1, phase: str = "prefill", seq_len: int | None = None,
+               kv_len: int | None = None, where: str = "model",
+               allow_unsupported: bool = False) -> Network:
+    """A zoo name, ``.onnx``, ``.yaml``/``.json`` network, ``.net`` text or HF config JSON.
+
+    ``batch`` applies to zoo models, configs and ONNX files with a symbolic batch dimension;
+    a saved network keeps the batch it was built with. ``allow_unsupported`` lets an ONNX
+    import skip ops it cannot model (listed in ``meta["skipped_ops"]``) instead of failing.
+    """
+    from picojoule.workload import zoo
+
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise SpecError.single(where, "batch", f"a positive integer, got {batch!r}")
+    path = Path(spec)
+    if zoo.is_zoo_name(spec) and not path.is_file():
+        return zoo.build(spec, batch, phase, seq_len, kv_len)
+    suffix = path.suffix.lower()
+    if suffix in (".onnx", ".yaml", ".yml", ".json", ".net") and not path.is_file():
+        raise SpecError.single(spec, "", "an existing file")
+    if suffix == ".onnx":
+        from picojoule.importers.onnx_import import import_onnx
+
+        return import_onnx(path, batch=batch, allow_unsupported=allow_unsupported)
+    if suffix == ".net":
+        from picojoule.workload.network_io import network_from_text
+
+        return network_from_text(path.read_text(), spec)
+    if suffix in (".yaml", ".yml", ".json"):
+        return _load_document(path, batch, phase, seq_len, kv_len)
+    if path.suffix:
+        raise SpecError.single(where, spec, ACCEPTED)
+    zoo.lookup(spec, where)  # raises with close names
+    raise SpecError.single(where, spec, ACCEPTED)  # pragma: no cover - lookup raised
+
+
+def _load_document(path: Path, batch: int, phase: str, seq_len: int | None,
+                   kv_len: int | None) -> Network:
+    from picojoule.workload.network_io import network_from_dict
+    from picojoule.workload.transformer import transformer_network
+
+    where = str(path)
+    try:
+        text = path.read_text()
+        data: Any = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except OSError as exc:
+        raise SpecError.single(where, "", f"a readable file ({exc.strerror})") from None
+    except (json.JSONDecodeError, yaml.YAMLError):
+        raise SpecError.single(where, "", "valid JSON or YAML") from None
+    if isinstance(data, dict) and "model_type" in data:
+        from picojoule.workload.transformer_config import config_from_mapping
+
+        config = config_from_mapping({"name": path.stem, **data}, where)
+        return transformer_network(config, batch, phase, seq_len, kv_len)
+    if isinstance(data, dict) and "nodes" in data:
+        return network_from_dict(data, where)
+    raise SpecError.single(where, "", "a network (with 'nodes') or a transformer config "
+                                      "(with 'model_type')")
