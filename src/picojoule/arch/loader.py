@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from picojoule.arch.spec import Arch, Compute, Fanout, StorageLevel
+from picojoule.arch.spec import SPARSE_ACTIONS, SPARSE_FORMATS, Arch, Compute, Fanout, StorageLevel
 from picojoule.errors import Collector, SpecError
 from picojoule.tech.components import MEMORY_KINDS
 from picojoule.workload.einsum import OPERAND_NAMES
@@ -75,7 +75,7 @@ def _fanout(c: Collector, data: Any, path: str) -> Fanout:
 
 _LEVEL_FIELDS = {"name", "kind", "keeps", "width_bits", "capacity_bits", "depth",
                  "read_bandwidth_bits", "write_bandwidth_bits", "fanout", "read_energy_pj",
-                 "write_energy_pj", "area_um2", "estimator"}
+                 "write_energy_pj", "area_um2", "estimator", "sparse_format", "metadata_bits"}
 
 
 def _level(c: Collector, data: Any, path: str) -> StorageLevel | None:
@@ -98,6 +98,10 @@ def _level(c: Collector, data: Any, path: str) -> StorageLevel | None:
         if capacity is not None:
             c.add(f"{path}.depth", "either depth (entries of width_bits) or capacity_bits")
         capacity = depth * width
+    sparse_format = _field(c, data, "sparse_format", path, "string", default="none")
+    if sparse_format not in SPARSE_FORMATS:
+        c.add(f"{path}.sparse_format", f"one of {', '.join(SPARSE_FORMATS)}, got "
+                                       f"{sparse_format!r}")
     if capacity is None and kind in ("sram", "regfile"):
         c.add(f"{path}.capacity_bits", f"required for on-chip {kind} (or give depth)")
     return StorageLevel(
@@ -110,6 +114,8 @@ def _level(c: Collector, data: Any, path: str) -> StorageLevel | None:
         write_energy_pj=_field(c, data, "write_energy_pj", path, "non-negative number"),
         area_um2=_field(c, data, "area_um2", path, "non-negative number"),
         estimator=_field(c, data, "estimator", path, "string"),
+        sparse_format=sparse_format,
+        metadata_bits=_field(c, data, "metadata_bits", path, "positive int", default=4),
     )
 
 
@@ -143,8 +149,11 @@ def arch_from_mapping(data: Any, where: str) -> Arch:
     if not isinstance(comp_raw, Mapping):
         c.add("compute", "a mapping with name, precisions, mac_energy_pj, area_um2")
         comp_raw = {}
-    _unknown(c, comp_raw, {"name", "precisions", "mac_energy_pj", "area_um2", "estimator"},
-             "compute")
+    _unknown(c, comp_raw, {"name", "precisions", "mac_energy_pj", "area_um2", "estimator",
+                           "sparse_action"}, "compute")
+    action = _field(c, comp_raw, "sparse_action", "compute", "string", default="none")
+    if action not in SPARSE_ACTIONS:
+        c.add("compute.sparse_action", f"one of {', '.join(SPARSE_ACTIONS)}, got {action!r}")
     precisions = comp_raw.get("precisions", ["int8", "int16"])
     if not isinstance(precisions, list) or any(p not in _PRECISIONS for p in precisions):
         c.add("compute.precisions", f"a list drawn from {', '.join(_PRECISIONS)}")
@@ -155,6 +164,7 @@ def arch_from_mapping(data: Any, where: str) -> Arch:
         mac_energy_pj=_field(c, comp_raw, "mac_energy_pj", "compute", "non-negative number"),
         area_um2=_field(c, comp_raw, "area_um2", "compute", "non-negative number"),
         estimator=_field(c, comp_raw, "estimator", "compute", "string"),
+        sparse_action=action,
     )
     sources = data.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):

@@ -41,6 +41,12 @@ class StorageLevel:
     write_energy_pj: float | None = None
     area_um2: float | None = None  # per instance, overriding the estimator
     estimator: str | None = None  # ask this estimator first
+    sparse_format: str = "none"  # none | bitmask | rle | coordinate: stores only non-zeros
+    metadata_bits: int = 4  # rle run length / coordinate index bits per stored non-zero
+
+
+SPARSE_FORMATS = ("none", "bitmask", "rle", "coordinate")
+SPARSE_ACTIONS = ("none", "gate", "skip")
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class Compute:
     mac_energy_pj: float | None = None  # overrides the estimator (all precisions)
     area_um2: float | None = None
     estimator: str | None = None
+    sparse_action: str = "none"  # gate: zero operands cost no MAC energy; skip: nor cycles
 
 
 @dataclass(frozen=True)

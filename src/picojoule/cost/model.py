@@ -191,6 +191,10 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
     network_bits_mm = np.zeros(B)
     used_bits = np.zeros((L, B))
     bounds = np.array(layer.bounds)[:, None]
+    action = arch.compute.sparse_action
+    # fraction of MACs with no zero operand (operands assumed independent)
+    effectual = float(np.prod([op.density for op in layer.operands if op is not layer.output]))
+    exploit = effectual if action in ("gate", "skip") else 1.0
     for o, op in enumerate(layer.operands):
         A = _coeffs(layer, op)
         relevant = (A != 0).any(axis=0)
@@ -203,9 +207,11 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
             for d in np.flatnonzero(~relevant):
                 final &= nest.E[:, d, :] // nest.T[:, d, :] >= bounds[d]
             bits = np.where(final, float(op.bits), float(op.partial_bits))
+        stored = _stored_fraction(arch, op, layer)  # (L,) non-zeros kept per element
+        bits = bits + _metadata_bits(arch, op)[:, None]  # bits moved per stored element
         op_bits[:, o] = bits
         for lv in chain:
-            used_bits[lv] += tile[lv] * bits[lv]
+            used_bits[lv] += tile[lv] * stored[lv] * bits[lv]
         geo = _geometry(nest, A, relevant)
         visits = _refetched(span[:, 1:], geo)  # (L-1, B) per instance, for levels 1..L-1
         last = chain[-1]
@@ -213,7 +219,7 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
         if op is layer.output:
             distinct = _spans(A, nest.E * nest.T_above).prod(axis=0)  # (L, B)
             red = _spatial_factor(nest, arch, below, ~relevant, "reduction")
-            updates = nest.macs_padded / red
+            updates = nest.macs_padded / red * exploit
             counts[last, o, 2] += updates
             counts[last, o, 0] += np.maximum(updates - distinct[last] * nest.inst[last], 0)
             network_bits_mm += updates * bits[last] * _hop_mm(batch, arch, below)
@@ -228,11 +234,13 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
                     batch, arch, range(p, c))
         else:
             mc = _spatial_factor(nest, arch, below, ~relevant, "multicast")
-            counts[last, o, 0] += nest.macs_padded / mc
-            network_bits_mm += nest.macs_padded / mc * op.bits * _hop_mm(batch, arch, below)
+            per_mac = effectual if action == "skip" else stored[last]
+            counts[last, o, 0] += nest.macs_padded / mc * per_mac
+            network_bits_mm += nest.macs_padded / mc * per_mac * bits[last] * _hop_mm(
+                batch, arch, below)
             for p, c in itertools.pairwise(chain):
-                fills = visits[c - 1] * nest.inst[c]
-                counts[c, o, 1] += fills
+                fills = visits[c - 1] * nest.inst[c]  # dense elements; each side then moves
+                counts[c, o, 1] += fills * stored[c]  # only what it stores
                 reads = fills / _spatial_factor(nest, arch, range(p, c), ~relevant, "multicast")
                 if any(arch.levels[m].fanout.window_multicast and arch.levels[m].fanout.multicast
                        for m in range(p, c)):
@@ -243,15 +251,38 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
                                           geo.shift[:, c - 1:c])
                     union = _refetched(union_span[:, None, :], union_geo)[0] * nest.inst[p]
                     reads = np.minimum(reads, union)
+                reads = reads * stored[p]
                 counts[p, o, 0] += reads
-                network_bits_mm += reads * op.bits * _hop_mm(batch, arch, range(p, c))
+                network_bits_mm += reads * bits[p] * _hop_mm(batch, arch, range(p, c))
     return _finish(layer, arch, batch, energy, nest, counts, op_bits, network_bits_mm,
-                   used_bits)
+                   used_bits, exploit)
+
+
+def _stored_fraction(arch: Arch, op: Operand, layer: Layer) -> np.ndarray:
+    """Per level, stored elements per element of the operand: its density where the level
+    keeps a compressed format (inputs and weights only), else 1 (zeros stored and moved)."""
+    if op is layer.output or op.density >= 1.0:
+        return np.ones(len(arch.levels))
+    return np.array([op.density if lv.sparse_format != "none" else 1.0 for lv in arch.levels])
+
+
+def _metadata_bits(arch: Arch, op: Operand) -> np.ndarray:
+    """Per level, metadata bits carried per stored non-zero: a bitmask costs 1 bit per dense
+    position (1/density per non-zero); run-length and coordinate formats ``metadata_bits``."""
+    out = np.zeros(len(arch.levels))
+    if op.density >= 1.0:
+        return out
+    for i, lv in enumerate(arch.levels):
+        if lv.sparse_format == "bitmask":
+            out[i] = 1.0 / op.density
+        elif lv.sparse_format in ("rle", "coordinate"):
+            out[i] = lv.metadata_bits
+    return out
 
 
 def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, nest: _Nest,
             counts: np.ndarray, bits: np.ndarray, network_bits_mm: np.ndarray,
-            used_bits: np.ndarray) -> BatchStats:
+            used_bits: np.ndarray, exploit: float) -> BatchStats:
     _L, _D, B = nest.T.shape
     width = np.array([lv.width_bits for lv in energy.levels], dtype=np.float64)
     read_pj = (np.array([lv.read_pj for lv in energy.levels]) / width)[:, None, None]
@@ -259,13 +290,14 @@ def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, 
     read_bits = counts[:, :, 0] * bits  # (L, O, B)
     write_bits = (counts[:, :, 1] + counts[:, :, 2]) * bits
     level_energy = read_bits * read_pj + write_bits * write_pj
-    mac_energy = np.full(B, layer.macs * energy.mac_pj)
+    mac_energy = np.full(B, layer.macs * exploit * energy.mac_pj)
     network_energy = network_bits_mm * energy.wire_pj_per_bit_mm
     total = level_energy.sum(axis=(0, 1)) + mac_energy + network_energy
 
     read_per_inst = read_bits.sum(axis=1) / nest.inst  # (L, B)
     write_per_inst = write_bits.sum(axis=1) / nest.inst
-    cycles = nest.compute_cycles.astype(np.float64)
+    skip = exploit if arch.compute.sparse_action == "skip" else 1.0
+    cycles = nest.compute_cycles.astype(np.float64) * skip
     valid = np.ones(B, dtype=bool)
     for lv, spec in enumerate(arch.levels):
         if spec.read_bandwidth_bits is not None:

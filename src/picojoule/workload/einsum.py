@@ -94,6 +94,12 @@ class Layer:
         )
         return Layer(self.name, self.kind, self.dims, self.bounds, ops, self.params)
 
+    def with_density(self, **density: float) -> Layer:
+        """A copy with some operands' fraction of non-zeros set, e.g. ``weights=0.3``."""
+        ops = tuple(Operand(o.name, o.axes, o.bits, density.get(o.name, o.density), o.psum_bits)
+                    for o in self.operands)
+        return Layer(self.name, self.kind, self.dims, self.bounds, ops, self.params)
+
     def with_name(self, name: str) -> Layer:
         return Layer(name, self.kind, self.dims, self.bounds, self.operands, self.params)
 
@@ -105,6 +111,9 @@ class Layer:
     def to_text(self) -> str:
         """The compact text form that ``parse_layer`` reads back."""
         args = " ".join(f"{k}={v}" for k, v in self.params)
+        for op, key in ((self.operands[0], "input_density"), (self.operands[1], "weight_density")):
+            if op.density != 1.0:
+                args += f" {key}={op.density:g}"
         return f"{self.kind} {args}".strip()
 
 

@@ -17,6 +17,7 @@ from picojoule.errors import Collector, SpecError
 from picojoule.workload.einsum import Layer, bmm, conv2d, fc, gemm
 
 _BITS = ("input_bits", "weight_bits", "output_bits", "psum_bits")
+_DENSITY = {"input_density": "inputs", "weight_density": "weights"}
 _KINDS: dict[str, tuple[tuple[str, ...], Callable[..., Layer]]] = {
     "conv2d": (("N", "C", "M", "P", "Q", "R", "S", "stride", "stride_w", "dilation",
                 "dilation_w", "groups", "H", "W", "pad", "pad_w"), conv2d),
@@ -46,7 +47,10 @@ def parse_layer(text: str, where: str = "<layer text>") -> Layer:
         try:
             values[key] = int(value)
         except ValueError:
-            values[key] = value  # reported, with every other problem, by layer_from_mapping
+            try:
+                values[key] = float(value) if key in _DENSITY else value
+            except ValueError:
+                values[key] = value  # reported, with every other problem, by layer_from_mapping
     c.raise_if_any()
     return layer_from_mapping({"kind": words[0], **values}, where)
 
@@ -61,8 +65,16 @@ def layer_from_mapping(spec: Mapping[str, Any], where: str) -> Layer:
     allowed, build = _KINDS[str(kind)]
     args: dict[str, Any] = {}
     bits: dict[str, Any] = {}
+    density: dict[str, float] = {}
     for key, value in spec.items():
         if key == "kind":
+            continue
+        if key in _DENSITY:
+            if isinstance(value, bool) or not isinstance(value, int | float) or \
+                    not 0 < value <= 1:
+                c.add(key, f"a fraction of non-zeros in (0, 1], got {value!r}")
+            else:
+                density[_DENSITY[key]] = float(value)
             continue
         if key == "name":
             if not isinstance(value, str) or not value:
@@ -80,7 +92,7 @@ def layer_from_mapping(spec: Mapping[str, Any], where: str) -> Layer:
                 args[key] = value
         else:
             c.add(key, f"one of the {kind} keys {', '.join(allowed)}, name, bits, "
-                       f"{', '.join(_BITS)}")
+                       f"{', '.join(_BITS)}, {', '.join(_DENSITY)}")
     c.raise_if_any()
     if kind == "conv2d":
         _resolve_output_size(args, c)
@@ -90,7 +102,8 @@ def layer_from_mapping(spec: Mapping[str, Any], where: str) -> Layer:
     if kind == "conv2d":
         args["stride"] = (stride_h, args.pop("stride_w", stride_h))
         args["dilation"] = (dil_h, args.pop("dilation_w", dil_h))
-    return build(**args, **bits, where=where)
+    layer: Layer = build(**args, **bits, where=where)
+    return layer.with_density(**density) if density else layer
 
 
 def _resolve_output_size(args: dict[str, Any], c: Collector) -> None:
