@@ -10,10 +10,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from picojoule.arch.spec import SPARSE_ACTIONS, SPARSE_FORMATS, Arch, Compute, Fanout, StorageLevel
 from picojoule.errors import Collector, SpecError
+from picojoule.fileio import load_data, parse_yaml
 from picojoule.tech.components import MEMORY_KINDS
 from picojoule.workload.einsum import OPERAND_NAMES
 
@@ -190,23 +189,8 @@ def arch_from_mapping(data: Any, where: str) -> Arch:
     return arch
 
 
-def _parse_yaml(text: str, where: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"line {mark.line + 1}" if mark is not None else ""
-        raise SpecError.single(where, at, "valid YAML") from None
-
-
 def load_arch_file(path: str | Path) -> Arch:
-    where = str(path)
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise SpecError.single(where, "", f"a readable architecture file ({exc.strerror})") \
-            from None
-    return arch_from_mapping(_parse_yaml(text, where), where)
+    return arch_from_mapping(load_data(path, "architecture file"), str(path))
 
 
 def preset_names() -> list[str]:
@@ -219,7 +203,7 @@ def load_preset(name: str) -> Arch:
         raise SpecError.single("--arch", "", f"a preset ({', '.join(preset_names())}) or an "
                                              f"architecture YAML file, got {name!r}")
     text = resources.files("picojoule.arch").joinpath(f"presets/{name}.yaml").read_text()
-    return arch_from_mapping(_parse_yaml(text, f"preset {name}"), f"preset {name}")
+    return arch_from_mapping(parse_yaml(text, f"preset {name}"), f"preset {name}")
 
 
 def load_arch(spec: str | Path) -> Arch:

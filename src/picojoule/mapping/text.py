@@ -16,9 +16,8 @@ from collections.abc import Mapping as MappingABC
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from picojoule.errors import Collector, SpecError
+from picojoule.fileio import parse_yaml, read_text
 from picojoule.mapping.spec import LevelMapping, Mapping
 
 _LOOP = re.compile(r"^([A-Za-z_]+)(\d+)$")
@@ -119,20 +118,12 @@ def mapping_from_data(data: Any, where: str) -> Mapping:
 
 
 def load_mapping(path: str | Path) -> Mapping:
+    """A mapping file: YAML (``.yaml``/``.yml``) or the text form (anything else)."""
     where = str(path)
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise SpecError.single(where, "", f"a readable mapping file ({exc.strerror})") from None
-    if not str(path).endswith((".yaml", ".yml")):
+    text = read_text(path, "mapping file")
+    if not where.endswith((".yaml", ".yml")):
         return parse_mapping(text, where)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SpecError.single(where, f"line {mark.line + 1}" if mark else "",
-                               "valid YAML") from None
-    return mapping_from_data(data, where)
+    return mapping_from_data(parse_yaml(text, where), where)
 
 
 def format_mapping(mapping: Mapping) -> str:

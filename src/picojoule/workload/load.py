@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from picojoule.errors import SpecError
+from picojoule.fileio import load_data
 from picojoule.workload.network import Network
 
 ACCEPTED = ("a zoo name (picojoule zoo list), a .onnx file, a .yaml/.json network file, "
@@ -56,13 +54,7 @@ def _load_document(path: Path, batch: int, phase: str, seq_len: int | None,
     from picojoule.workload.transformer import transformer_network
 
     where = str(path)
-    try:
-        text = path.read_text()
-        data: Any = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except OSError as exc:
-        raise SpecError.single(where, "", f"a readable file ({exc.strerror})") from None
-    except (json.JSONDecodeError, yaml.YAMLError):
-        raise SpecError.single(where, "", "valid JSON or YAML") from None
+    data: Any = load_data(path, "model file")
     if isinstance(data, dict) and "model_type" in data:
         from picojoule.workload.transformer_config import config_from_mapping
 

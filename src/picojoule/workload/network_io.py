@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from picojoule.errors import Collector, SpecError
+from picojoule.fileio import load_data
 from picojoule.workload.einsum import OPERAND_NAMES, Layer, Operand, Term
 from picojoule.workload.network import Network, Node, VectorOp
 from picojoule.workload.text import layer_from_mapping, parse_layer
@@ -273,13 +274,4 @@ def save_network(net: Network, path: str | Path) -> None:
 
 
 def load_network(path: str | Path) -> Network:
-    where = str(path)
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise SpecError.single(where, "", f"a readable file ({exc.strerror})") from None
-    try:
-        data = json.loads(text) if where.endswith(".json") else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError):
-        raise SpecError.single(where, "", "valid JSON or YAML") from None
-    return network_from_dict(data, where)
+    return network_from_dict(load_data(path, "network file"), str(path))

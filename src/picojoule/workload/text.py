@@ -11,9 +11,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from picojoule.errors import Collector, SpecError
+from picojoule.fileio import parse_yaml, read_text
 from picojoule.workload.einsum import Layer, bmm, conv2d, fc, gemm
 
 _BITS = ("input_bits", "weight_bits", "output_bits", "psum_bits")
@@ -131,16 +130,7 @@ def _resolve_output_size(args: dict[str, Any], c: Collector) -> None:
 def load_layer(path: str | Path) -> Layer:
     """Read a layer from a YAML file (a mapping with ``kind`` and the text form's keys)."""
     where = str(path)
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise SpecError.single(where, "", f"a readable file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark is not None else ""
-        raise SpecError.single(where, line, "valid YAML") from None
+    data = parse_yaml(read_text(path, "layer file"), where)
     if isinstance(data, Mapping) and "layer" in data:
         data = data["layer"]
     if isinstance(data, str):
