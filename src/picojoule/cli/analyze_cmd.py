@@ -1,0 +1,120 @@
+"""``picojoule analyze``: a whole network on an architecture, best mapping per layer."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from picojoule.analysis import NetworkAnalysis, analyze, load_network_arg
+from picojoule.arch.loader import load_arch
+from picojoule.cli.map_cmd import add_search_args, progress_bar, search_options
+from picojoule.errors import SpecError
+from picojoule.mapping.text import format_mapping
+
+DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "picojoule", "layers")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="analyze a whole network: best mapping per layer",
+                       description="Search the best mapping of every distinct layer of a "
+                                   "network and report energy, cycles and utilization per "
+                                   "layer and in total, by level and operand.")
+    p.add_argument("model", metavar="MODEL", help="zoo name (resnet18, ...), .onnx, network "
+                   ".yaml/.json, or a .txt list of layer texts (one per line)")
+    p.add_argument("--arch", required=True, help="preset name or architecture YAML file")
+    p.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
+    add_search_args(p, "20000")
+    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                   help="local processes searching layers in parallel (default 2)")
+    p.add_argument("--cache", nargs="?", const=DEFAULT_CACHE, default=None, metavar="DIR",
+                   help=f"keep searched layers as JSON in DIR (default {DEFAULT_CACHE}) and "
+                        "reuse them")
+    p.add_argument("--json", action="store_true", help="print a JSON document instead")
+    p.add_argument("--csv", metavar="F", help="also write per-layer rows to a CSV file")
+    p.add_argument("--report", metavar="F.html", help="also write an HTML report")
+    p.set_defaults(func=run)
+
+
+def layer_table(a: NetworkAnalysis) -> Table:
+    t = Table(title=escape(f"{a.network} on {a.arch.name}"), title_justify="left")
+    for col in ("layer", "shape", "energy (µJ)", "pJ/MAC", "cycles", "util", "search"):
+        t.add_column(col, justify="left" if col in ("layer", "shape", "search") else "right")
+    for r in a.layers:
+        if r.stats is None:
+            t.add_row(escape(r.name), escape(r.layer.to_text()), "-", "-", "-", "-",
+                      escape(f"unmapped: {r.error}"))
+            continue
+        how = "cached" if r.search.get("cached") else (
+            "proven" if r.search.get("proven") else f"{r.search.get('evaluated', 0):,} evals")
+        t.add_row(escape(r.name), escape(r.layer.to_text()), f"{r.stats.energy_pj / 1e6:,.2f}",
+                  f"{r.stats.pj_per_mac:.3f}", f"{r.stats.cycles:,.0f}",
+                  f"{r.stats.utilization:.2f}", how)
+    return t
+
+
+def write_csv(a: NetworkAnalysis, path: str) -> None:
+    levels = [lv.name for lv in a.arch.levels]
+    try:
+        with open(path, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["name", "layer", "macs", "energy_pj", "pj_per_mac", "cycles",
+                        "utilization", *(f"{lv}_energy_pj" for lv in levels), "mac_energy_pj",
+                        "mapping", "error"])
+            for r in a.layers:
+                s = r.stats
+                if s is None:
+                    w.writerow([r.name, r.layer.to_text(), r.layer.macs, *[""] * (6 + len(
+                        levels)), r.error])
+                    continue
+                mapping = " | ".join(format_mapping(r.mapping).splitlines()) if r.mapping else ""
+                w.writerow([r.name, r.layer.to_text(), s.macs, s.energy_pj, s.pj_per_mac,
+                            s.cycles, s.utilization, *(s.level_energy_pj(lv) for lv in levels),
+                            s.mac_energy_pj, mapping, ""])
+    except OSError as exc:
+        raise SpecError.single(path, "", f"a writable CSV path ({exc.strerror})") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    arch = load_arch(args.arch)
+    net = load_network_arg(args.model, args.batch)
+    options = search_options(args, arch.dataflow)
+    if isinstance(args.workers, bool) or args.workers < 1:
+        raise SpecError.single("--workers", "", f"a positive integer, got {args.workers}")
+    distinct = len({layer.signature for layer in net.layers})
+    with progress_bar(f"mapping {net.name} ({distinct} distinct layers)", distinct) as tick:
+        a = analyze(net, arch, options, workers=args.workers, cache_dir=args.cache,
+                    progress=(lambda _name: tick(1)) if tick else None)
+    if args.csv:
+        write_csv(a, args.csv)
+    if args.report:
+        from picojoule.report import write_report
+
+        write_report(a, args.report)
+    if args.json:
+        print(json.dumps(a.to_dict(), indent=2))
+        return 0
+    out = Console()
+    out.print(layer_table(a))
+    t = a.totals
+    if t is not None:
+        for line in (f"total energy {t.energy_pj / 1e6:,.2f} µJ ({t.pj_per_mac:.3f} pJ/MAC)",
+                     f"total cycles {t.cycles:,.0f} ({t.seconds * 1e3:.3f} ms); utilization "
+                     f"{t.utilization:.3f}; area {t.area_um2 / 1e6:.3f} mm²",
+                     f"{a.distinct} distinct layers of {len(a.layers)}: {a.searched} searched, "
+                     f"{a.cache_hits} from cache, {a.seconds:.2f} s"):
+            out.print(line, markup=False, highlight=False)
+    if a.vector_ops:
+        out.print(f"{len(a.vector_ops)} vector operations not costed yet (no vector-unit "
+                  f"model)", markup=False, highlight=False)
+    for r in a.layers:
+        if r.error:
+            out.print(f"unmapped {r.name}: {r.error}", markup=False, highlight=False)
+    if args.report:
+        out.print(f"report written to {args.report}", markup=False, highlight=False)
+    return 0

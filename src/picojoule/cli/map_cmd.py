@@ -1,0 +1,139 @@
+"""``picojoule map``: the best mapping of one layer on an architecture, as a loop nest."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from picojoule.arch.loader import load_arch
+from picojoule.cli.render import print_stats
+from picojoule.errors import Collector, SpecError
+from picojoule.mapper import Budget, Objective, SearchOptions, dataflow, load_constraints, search
+from picojoule.mapper.constraints import natural
+from picojoule.mapping.text import format_loop_nest, format_mapping
+from picojoule.workload.text import layer_from_arg
+
+
+def add_search_args(p: argparse.ArgumentParser, budget: str) -> None:
+    p.add_argument("--dataflow", help="ws, os, is, rs (row-stationary) or any; default: the "
+                                      "architecture's own dataflow")
+    p.add_argument("--constraints", help="a constraints YAML file (spatial_x, spatial_y, "
+                                         "stationary, factors, orders, bypass, dataflow)")
+    p.add_argument("--objective", default="energy",
+                   help="energy, cycles, edp, or mix:A (energy^A x cycles^(1-A))")
+    p.add_argument("--budget", default=budget,
+                   help=f"evaluations (200000), seconds (5s) or both (200000,5s); "
+                        f"default {budget}")
+    p.add_argument("--strategy", default="auto",
+                   help="auto (exhaustive when the space fits the budget, else guided), "
+                        "exhaustive, guided or random")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def parse_objective(text: str, c: Collector) -> Objective:
+    fixed = {"energy": Objective(1, 0), "cycles": Objective(0, 1), "delay": Objective(0, 1),
+             "edp": Objective(1, 1)}
+    if text in fixed:
+        return fixed[text]
+    if text.startswith("mix:"):
+        try:
+            a = float(text[4:])
+        except ValueError:
+            a = -1.0
+        if 0.0 <= a <= 1.0:
+            return Objective(a, 1.0 - a)
+    c.add("--objective", f"energy, cycles, edp or mix:A with 0 <= A <= 1, got {text!r}")
+    return Objective()
+
+
+def parse_budget(text: str, c: Collector) -> Budget:
+    evaluations: int | None = None
+    seconds: float | None = None
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            if part.endswith("s"):
+                seconds = float(part[:-1])
+                ok = seconds > 0
+            else:
+                evaluations = int(part)
+                ok = evaluations > 0
+        except ValueError:
+            ok = False
+        if not ok:
+            c.add("--budget", f"a positive count of evaluations (200000), seconds (5s) or "
+                              f"both (200000,5s), got {text!r}")
+            return Budget()
+    return Budget(evaluations, seconds)
+
+
+def search_options(args: argparse.Namespace, arch_dataflow: str | None) -> SearchOptions:
+    c = Collector("command line")
+    objective = parse_objective(args.objective, c)
+    budget = parse_budget(args.budget, c)
+    if args.strategy not in ("auto", "exhaustive", "guided", "random"):
+        c.add("--strategy", f"auto, exhaustive, guided or random, got {args.strategy!r}")
+    base = natural(arch_dataflow)
+    if args.dataflow:
+        try:
+            base = dataflow(args.dataflow)
+        except SpecError as exc:
+            c.extend(exc.problems)
+    c.raise_if_any()
+    constraints = load_constraints(args.constraints, base) if args.constraints else base
+    return SearchOptions(constraints, objective, budget, args.strategy, args.seed)
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None] | None]:
+    """A rich progress bar on a terminal (stderr); nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("map", help="search the best mapping of one layer",
+                       description="Search the mapping space of one layer on an architecture "
+                                   "and print the best mapping as a loop nest with its stats.")
+    p.add_argument("--arch", required=True, help="preset name or architecture YAML file")
+    p.add_argument("--layer", required=True, help="layer text such as "
+                   "'conv2d N=1 C=96 M=256 P=27 Q=27 R=5 S=5', or a layer YAML file")
+    add_search_args(p, "200000")
+    p.add_argument("--json", action="store_true", help="print a JSON document instead")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    arch = load_arch(args.arch)
+    layer = layer_from_arg(args.layer)
+    options = search_options(args, arch.dataflow)
+    with progress_bar(f"mapping {layer.to_text()}", options.budget.evaluations) as tick:
+        result = search(layer, arch, options, progress=tick)
+    if args.json:
+        doc = {**result.stats.to_dict(), "mapping": format_mapping(result.mapping),
+               "search": {"strategy": result.strategy, "dataflow": result.dataflow,
+                          "objective": options.objective.name, "evaluated": result.evaluated,
+                          "considered": result.considered, "seconds": result.seconds,
+                          "proven": result.proven, "certainty": result.certainty}}
+        print(json.dumps(doc, indent=2))
+        return 0
+    print(format_loop_nest(result.mapping))
+    print()
+    print(format_mapping(result.mapping))
+    print_stats(result.stats, f"{layer.to_text()} on {arch.name} ({result.dataflow})")
+    print(f"search      {result.certainty}; {result.considered:,} proposed, "
+          f"{result.seconds:.2f} s")
+    return 0
+
+
+__all__ = ["SpecError", "add_search_args", "register", "run", "search_options"]

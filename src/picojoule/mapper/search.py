@@ -1,0 +1,157 @@
+"""The best mapping of one layer on one architecture: constraints -> spaces -> a strategy.
+
+Bypass choices are part of the genome (the evaluator costs each choice's rows as one batch).
+``strategy="auto"`` enumerates when the whole space fits the evaluation
+budget (and then the result is proven best in the space) and runs the guided search
+otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from picojoule.arch.spec import Arch
+from picojoule.cost.energy import EnergyModel, energy_model
+from picojoule.cost.model import evaluate_batch
+from picojoule.cost.stats import Stats
+from picojoule.errors import Collector, Problem, SpecError
+from picojoule.mapper.constraints import Constraints, natural
+from picojoule.mapper.evaluator import Budget, Evaluator, Objective
+from picojoule.mapper.space import MappingSpace, build_space
+from picojoule.mapper.strategies import STRATEGIES
+from picojoule.mapper.systolic import systolic_cycles
+from picojoule.mapping.batch import batch_of_one
+from picojoule.mapping.spec import Mapping
+from picojoule.workload.einsum import Layer
+
+
+class UnmappableError(SpecError):
+    """No mapping of the layer fits the architecture; the problems name level and operand."""
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    constraints: Constraints | None = None  # None: the architecture's natural dataflow
+    objective: Objective = field(default_factory=Objective)
+    budget: Budget = field(default_factory=Budget)
+    strategy: str = "auto"  # auto, exhaustive, random, guided
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    layer: Layer
+    mapping: Mapping
+    stats: Stats  # cycles include systolic fill/drain on systolic arrays
+    score: float
+    strategy: str
+    dataflow: str
+    evaluated: int  # mappings costed
+    considered: int  # mappings proposed, including those pruned by capacity
+    seconds: float
+    proven: bool  # exhaustive over the whole space: the best mapping in it
+
+    @property
+    def certainty(self) -> str:
+        if self.proven:
+            return f"proven best in the space ({self.evaluated:,} mappings costed)"
+        return f"best of {self.evaluated:,} mappings costed ({self.strategy}); not proven"
+
+
+def check_options(options: SearchOptions, where: str = "search options") -> None:
+    """Every problem with the options at once (the Python edge; the CLI checks its flags)."""
+    c = Collector(where)
+    b = options.budget
+    if b.evaluations is None and b.seconds is None:
+        c.add("budget", "a number of evaluations, a number of seconds, or both")
+    if b.evaluations is not None and (isinstance(b.evaluations, bool)
+                                      or not isinstance(b.evaluations, int) or b.evaluations < 1):
+        c.add("budget.evaluations", f"a positive integer, got {b.evaluations!r}")
+    if b.seconds is not None and not (isinstance(b.seconds, (int, float)) and b.seconds > 0):
+        c.add("budget.seconds", f"a positive number, got {b.seconds!r}")
+    for name in ("energy_exp", "cycles_exp"):
+        value = getattr(options.objective, name)
+        if not isinstance(value, (int, float)) or value < 0:
+            c.add(f"objective.{name}", f"a non-negative number, got {value!r}")
+    if options.strategy not in ("auto", *STRATEGIES):
+        c.add("strategy", f"one of auto, {', '.join(STRATEGIES)}, got {options.strategy!r}")
+    if isinstance(options.seed, bool) or not isinstance(options.seed, int) or options.seed < 0:
+        c.add("seed", f"a non-negative integer, got {options.seed!r}")
+    c.raise_if_any()
+
+
+def resolve_constraints(arch: Arch, options: SearchOptions) -> Constraints:
+    return options.constraints if options.constraints is not None else natural(arch.dataflow)
+
+
+def search(layer: Layer, arch: Arch, options: SearchOptions = SearchOptions(),
+           energy: EnergyModel | None = None,
+           progress: Callable[[int], None] | None = None) -> SearchResult:
+    """The best mapping found under ``options``; ``UnmappableError`` when none fits."""
+    check_options(options)
+    started = time.perf_counter()
+    constraints = resolve_constraints(arch, options)
+    energy = energy if energy is not None else energy_model(arch, layer)
+    space = build_space(layer, arch, constraints)
+    name = options.strategy
+    if name == "auto":
+        cap = options.budget.evaluations
+        name = "exhaustive" if cap is not None and space.size_bound <= cap else "guided"
+    strategy = STRATEGIES[name]()
+    ev = Evaluator(space, energy, options.objective, options.budget, progress)
+    proven = bool(strategy.run(space, ev, np.random.default_rng(options.seed)))
+    if ev.best_factors is None or ev.best_orders is None:
+        raise UnmappableError(diagnose(layer, arch, space))
+    batch = space.batch(ev.best_factors[None], ev.best_orders[None])
+    mapping = batch.mapping(0, layer, arch)
+    return SearchResult(
+        layer=layer, mapping=mapping, stats=mapping_stats(layer, arch, mapping, constraints,
+                                                          energy),
+        score=ev.best_score, strategy=name, dataflow=constraints.name, evaluated=ev.evaluated,
+        considered=ev.considered, seconds=time.perf_counter() - started, proven=proven)
+
+
+def mapping_stats(layer: Layer, arch: Arch, mapping: Mapping, constraints: Constraints,
+                  energy: EnergyModel | None = None) -> Stats:
+    """Stats of a found mapping, with systolic fill and drain on systolic arrays (the one
+    path by which search results and cached results are both costed)."""
+    energy = energy if energy is not None else energy_model(arch, layer)
+    batch = batch_of_one(mapping, layer, arch)
+    stats = evaluate_batch(layer, arch, batch, energy).row(0)
+    if arch.systolic:
+        cycles = float(systolic_cycles(batch, layer, arch, constraints.stationary)[0])
+        stats = dataclasses.replace(stats, cycles=max(stats.cycles, cycles))
+    return stats
+
+
+def diagnose(layer: Layer, arch: Arch, space: MappingSpace) -> list[Problem]:
+    """Why nothing fits: the smallest tile the space allows, level by level and operand by
+    operand, against each level's capacity, for every bypass choice."""
+    where = f"layer {layer.name} ({layer.to_text()}) on {arch.name}"
+    problems: list[Problem] = []
+    # the option of each dim that keeps the least below the outermost level
+    inner = [opt[np.argmin(opt[:, space.slot_level > 0].prod(axis=1))] for opt in space.options]
+    factors = np.stack(inner)[None]
+    for b in range(len(space.bypass)):
+        orders = np.zeros((1, len(space.n_orders)), np.int64)
+        orders[0, -1] = b
+        usage = space.usage_bits(space.batch(factors, orders))[0]
+        for lv, spec in enumerate(arch.levels):
+            if spec.capacity_bits is None or usage[lv].sum() <= spec.capacity_bits:
+                continue
+            parts = ", ".join(f"{op.name} {int(usage[lv, o])} b"
+                              for o, op in enumerate(layer.operands) if usage[lv, o])
+            worst = layer.operands[int(np.argmax(usage[lv]))].name
+            problems.append(Problem(where, f"{spec.name}.{worst}", (
+                f"room for the smallest tile the constraints allow ({parts}) in "
+                f"{spec.capacity_bits} bits; bypass {worst} at {spec.name}, enlarge it, or "
+                f"relax the dataflow")))
+    if not problems:
+        problems.append(Problem(where, "mapping", "a mapping that fits every level; none "
+                                "was found within the budget (raise --budget)"))
+    return list(dict.fromkeys(problems))

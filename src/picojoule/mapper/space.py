@@ -1,0 +1,315 @@
+"""The mapping space of one layer on one architecture, as arrays the strategies draw from.
+
+A point is a *genome*: ``factors`` (B, D, NS) -- every dim's factor in every slot (a slot is
+a level's temporal loop or one of its fan-out's X/Y axes) -- and ``orders`` (B, L + 1), an
+index into each level's candidate loop orders and, last, into the bypass choices. Each dim's
+options are all ordered factorizations of its bound, or of a padded bound (27 -> 28 = 2 x 14
+on a 14-wide array; the wasted PEs are counted by the cost model), that respect the
+constraints. Loop orders matter only through
+which operands' irrelevant loops sit innermost, so each level offers the orders of the 3!
+operand priorities (x2 tie orders, which decide sliding windows), deduplicated.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from picojoule.arch.spec import Arch
+from picojoule.errors import Collector
+from picojoule.mapper.constraints import FULL, Constraints
+from picojoule.mapping.batch import MappingBatch
+from picojoule.mapping.sample import prime_factors
+from picojoule.workload.einsum import Layer
+
+TEMPORAL, X, Y = 0, 1, 2
+MAX_OPTIONS_PER_DIM = 400_000
+
+
+@dataclass(frozen=True, eq=False)
+class MappingSpace:
+    layer: Layer
+    arch: Arch
+    bypass: tuple[tuple[frozenset[str], ...], ...]  # bypass choices: keeps per level
+    slot_level: np.ndarray  # (NS,)
+    slot_kind: np.ndarray  # (NS,) TEMPORAL, X or Y
+    options: tuple[np.ndarray, ...]  # per dim: (n_d, NS) factors
+    orders: np.ndarray  # (L, K, D) candidate orders, outer -> inner
+    n_orders: np.ndarray  # (L + 1,) candidates per level (rest repeat the first); bypass
+    free: np.ndarray  # (D, NS) slots a dim's factors may move between (not fixed)
+    stationary: str | None
+
+    @property
+    def n_tilings(self) -> int:
+        return math.prod(len(o) for o in self.options)
+
+    @property
+    def size_bound(self) -> int:
+        """Tilings x order combinations: an upper bound on the points of the space."""
+        return self.n_tilings * int(np.prod(self.n_orders))
+
+    def tilings(self, index: np.ndarray) -> np.ndarray:
+        """Factors (B, D, NS) of tilings ``index`` (B, D) (one option index per dim)."""
+        return np.stack([opt[index[:, d]] for d, opt in enumerate(self.options)], axis=1)
+
+    def decode_linear(self, start: int, stop: int) -> np.ndarray:
+        """Option indices (B, D) of tilings ``start..stop`` in mixed-radix order."""
+        lin = np.arange(start, stop, dtype=np.int64)
+        out = np.empty((stop - start, len(self.options)), dtype=np.int64)
+        for d, opt in enumerate(self.options):
+            out[:, d] = lin % len(opt)
+            lin //= len(opt)
+        return out
+
+    def random(self, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        index = np.stack([rng.integers(0, len(o), count) for o in self.options], axis=1)
+        return self.tilings(index), self.random_orders(count, rng)
+
+    def random_orders(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        return (rng.random((count, len(self.n_orders))) * self.n_orders).astype(np.int64)
+
+    def batch(self, factors: np.ndarray, orders: np.ndarray) -> MappingBatch:
+        """The cost model's form of genomes that share one bypass choice."""
+        B, D, _ = factors.shape
+        L = len(self.arch.levels)
+        if B and (orders[:, L] != orders[0, L]).any():
+            raise ValueError("a batch takes genomes of one bypass choice")
+        arrays = [np.ones((B, L, D), dtype=np.int64) for _ in range(3)]
+        for s, (lv, kind) in enumerate(zip(self.slot_level, self.slot_kind, strict=True)):
+            arrays[kind][:, lv, :] = factors[:, :, s]
+        order = self.orders[np.arange(L)[None, :], orders[:, :L]]  # (B, L, D)
+        keeps = self.bypass[int(orders[0, L])] if B else self.bypass[0]
+        return MappingBatch(arrays[TEMPORAL], order, arrays[X], arrays[Y], keeps)
+
+    def fits(self, factors: np.ndarray, bypass: int) -> np.ndarray:
+        """Mappings whose tiles fit every capacity and whose unrollings fit every fan-out
+        (the cost model's ``valid``, computed without costing: the pruning step)."""
+        ok = np.ones(len(factors), dtype=bool)
+        for s, kind in enumerate(self.slot_kind):
+            if kind != TEMPORAL:
+                spec = self.arch.levels[self.slot_level[s]].fanout
+                ok &= factors[:, :, s].prod(axis=1) <= (spec.x if kind == X else spec.y)
+        usage = self.usage_from_factors(factors, self.bypass[bypass])
+        for lv, spec in enumerate(self.arch.levels):
+            if spec.capacity_bits is not None:
+                ok &= usage[:, lv].sum(axis=1) <= spec.capacity_bits
+        return ok
+
+    def usage_bits(self, batch: MappingBatch) -> np.ndarray:
+        """Bits of each operand's tile at each level that keeps it (B, L, O)."""
+        L = batch.temporal.shape[1]
+        cols = []
+        for lv in range(L):
+            cols.append(batch.temporal[:, lv])
+            spec = self.arch.levels[lv].fanout
+            if spec.x > 1:
+                cols.append(batch.spatial_x[:, lv])
+            if spec.y > 1:
+                cols.append(batch.spatial_y[:, lv])
+        return self.usage_from_factors(np.stack(cols, axis=2), batch.keeps)
+
+    def usage_from_factors(self, factors: np.ndarray,
+                           keeps: tuple[frozenset[str], ...]) -> np.ndarray:
+        """Bits of each operand's tile at each level that keeps it (B, L, O), exactly as the
+        cost model counts them (outputs at partial-sum precision until final)."""
+        B = len(factors)
+        L = len(self.arch.levels)
+        out = np.zeros((B, L, len(self.layer.operands)))
+        # extent of every dim over each level's loops and everything below: reverse cumprod
+        inner = np.cumprod(factors[:, :, ::-1], axis=2)[:, :, ::-1]  # (B, D, NS)
+        first = [int(np.flatnonzero(self.slot_level == lv)[0]) for lv in range(L)]
+        bounds = np.array(self.layer.bounds)
+        col = {d: i for i, d in enumerate(self.layer.dims)}
+        red = [d for d, name in enumerate(self.layer.dims)
+               if name not in self.layer.output.dims]
+        for lv in range(L):
+            extent = inner[:, :, first[lv]]
+            for o, op in enumerate(self.layer.operands):
+                if op.name not in keeps[lv]:
+                    continue
+                span = np.ones(B, dtype=np.int64)
+                for axis in op.axes:
+                    span = span * (1 + sum(t.coeff * (extent[:, col[t.dim]] - 1) for t in axis))
+                if op is self.layer.output and op.partial_bits != op.bits:
+                    below = extent // factors[:, :, first[lv]]
+                    final = (below[:, red] >= bounds[red]).all(axis=1)
+                    out[:, lv, o] = span * np.where(final, float(op.bits), float(op.partial_bits))
+                else:
+                    out[:, lv, o] = span * float(op.bits)
+        return out
+
+
+def _slots(arch: Arch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows: list[tuple[int, int, int]] = []
+    for lv, spec in enumerate(arch.levels):
+        rows.append((lv, TEMPORAL, 0))
+        rows += [(lv, k, size) for k, size in ((X, spec.fanout.x), (Y, spec.fanout.y))
+                 if size > 1]
+    table = np.array(rows, dtype=np.int64)
+    return table[:, 0], table[:, 1], table[:, 2]
+
+
+def _compositions(total: int, parts: int) -> np.ndarray:
+    """Every way to write ``total`` as an ordered sum of ``parts`` non-negative ints."""
+    rows = []
+    for cut in itertools.combinations(range(total + parts - 1), parts - 1):
+        edges = (-1, *cut, total + parts - 1)
+        rows.append([edges[i + 1] - edges[i] - 1 for i in range(parts)])
+    return np.array(rows, dtype=np.int64).reshape(-1, parts)
+
+
+def factorizations(n: int, free: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Ordered factorizations of ``n`` over the slots where ``free``; a slot with a non-zero
+    ``limit`` (a fan-out axis) takes at most that factor. Shape (count, NS)."""
+    ns = len(free)
+    out = np.ones((1, ns), dtype=np.int64)
+    idx = np.flatnonzero(free)
+    if n == 1:
+        return out
+    if len(idx) == 0:
+        return out[:0]
+    primes = prime_factors(n)
+    for p in sorted(set(primes)):
+        comps = p ** _compositions(primes.count(p), len(idx))
+        grown = np.repeat(out, len(comps), axis=0)
+        grown[:, idx] *= np.tile(comps, (len(out), 1))
+        capped = (limit[None, :] == 0) | (grown <= limit[None, :])
+        out = grown[capped.all(axis=1)]
+        if len(out) > MAX_OPTIONS_PER_DIM:
+            out = out[np.linspace(0, len(out) - 1, MAX_OPTIONS_PER_DIM).astype(np.int64)]
+    return out
+
+
+def padded_bounds(bound: int, axis_sizes: list[int]) -> list[int]:
+    """The bound itself, and the padded bounds that fill a fan-out axis evenly."""
+    out = [bound]
+    for size in sorted(set(axis_sizes)):
+        if 1 < size < bound:
+            folds = math.ceil(bound / size)
+            for per_fold in (size, math.ceil(bound / folds)):
+                padded = folds * per_fold
+                if padded != bound and padded < 2 * bound and padded not in out:
+                    out.append(padded)
+    return out[:4]
+
+
+def _order_candidates(layer: Layer, stationary: str | None) -> list[list[int]]:
+    rel = np.array([[d in op.dims for d in layer.dims] for op in layer.operands])
+    names = [op.name for op in layer.operands]
+    out: list[list[int]] = []
+    for perm in itertools.permutations(range(len(names))):
+        if stationary is not None and names[perm[0]] != stationary:
+            continue
+        for tie in (1, -1):
+            # inner -> outer: loops irrelevant to perm[0] first, then to perm[1], ...
+            keys = {d: (*(bool(rel[o, d]) for o in perm), tie * d)
+                    for d in range(len(layer.dims))}
+            order = sorted(keys, key=keys.__getitem__)[::-1]
+            if order not in out:
+                out.append(order)
+    return out
+
+
+def build_space(layer: Layer, arch: Arch, constraints: Constraints,
+                bypass: list[tuple[frozenset[str], ...]] | None = None,
+                where: str = "constraints") -> MappingSpace:
+    """The space of ``layer`` on ``arch`` under ``constraints`` (bypass choices: ``bypass``,
+    else those of ``bypass_choices``); a constraint no mapping can meet is a ``SpecError``."""
+    choices = bypass if bypass is not None else bypass_choices(arch, constraints, layer, where)
+    c = Collector(where)
+    slot_level, slot_kind, slot_limit = _slots(arch)
+    names = [lv.name for lv in arch.levels]
+    fan = [lv for lv, spec in enumerate(arch.levels) if spec.fanout.size > 1]
+    inner = set(range(fan[-1] + 1, len(names))) if fan else set()
+    xs = constraints.resolve_dims(constraints.spatial_x, layer)
+    ys = constraints.resolve_dims(constraints.spatial_y, layer)
+    inner_ok = constraints.resolve_dims(constraints.inner_dims, layer)
+    fixed: dict[tuple[int, str], int] = {}
+    full_inner: set[str] = set()
+    for lvname, dim, f in constraints.factors:
+        if lvname == "*inner":
+            if dim in layer.dims and inner:
+                full_inner.add(dim)
+        elif lvname not in names:
+            c.add(f"factors.{lvname}", f"a level of {arch.name} ({', '.join(names)})")
+        elif dim in layer.dims:
+            fixed[(names.index(lvname), dim)] = f
+    options, free_rows = [], []
+    for dim, bound in zip(layer.dims, layer.bounds, strict=True):
+        free = np.zeros(len(slot_level), dtype=bool)
+        for s, (lv, kind) in enumerate(zip(slot_level, slot_kind, strict=True)):
+            if kind == TEMPORAL:
+                free[s] = (lv not in inner or dim in inner_ok or dim in full_inner) and (
+                    dim not in full_inner or lv in inner)
+            else:
+                free[s] = dim in (xs if kind == X else ys) and dim not in full_inner
+        axes = [int(slot_limit[s]) for s in np.flatnonzero(free) if slot_kind[s] != TEMPORAL]
+        parts = []
+        for padded in padded_bounds(bound, axes) if dim not in full_inner else [bound]:
+            rest, slot_free, preset = padded, free.copy(), np.ones(len(free), dtype=np.int64)
+            for (lv, fdim), f in fixed.items():
+                if fdim == dim:
+                    s = int(np.flatnonzero((slot_level == lv) & (slot_kind == TEMPORAL))[0])
+                    value = padded if f == FULL else f
+                    slot_free[s], preset[s] = False, value
+                    rest = rest // value if rest % value == 0 else -1
+            if rest < 1:
+                continue
+            parts.append(factorizations(rest, slot_free, slot_limit) * preset)
+        free_rows.append(slot_free if parts else free)
+        opts = np.concatenate(parts) if parts else np.ones((0, len(free)), dtype=np.int64)
+        if len(opts) == 0:
+            c.add(f"factors of {dim}", f"a factorization of {dim}={bound} allowed by the "
+                                       f"{constraints.name} constraints (fixed factors must "
+                                       f"divide the bound)")
+        options.append(opts)
+    order_lists = []
+    for lv, lvname in enumerate(names):
+        given = dict(constraints.orders).get(lvname)
+        if given is not None:
+            listed = [layer.dims.index(d) for d in given if d in layer.dims]
+            order_lists.append([[d for d in range(len(layer.dims)) if d not in listed]
+                                + listed])
+        else:
+            st = constraints.stationary if (fan and lv >= fan[0]) else None
+            order_lists.append(_order_candidates(layer, st))
+    for lvname, _ in constraints.orders:
+        if lvname not in names:
+            c.add(f"orders.{lvname}", f"a level of {arch.name} ({', '.join(names)})")
+    c.raise_if_any()
+    k = max(len(o) for o in order_lists)
+    orders = np.array([o + [o[0]] * (k - len(o)) for o in order_lists], dtype=np.int64)
+    return MappingSpace(layer, arch, tuple(choices), slot_level, slot_kind, tuple(options),
+                        orders, np.array([len(o) for o in order_lists] + [len(choices)]),
+                        np.array(free_rows),
+                        constraints.stationary)
+
+
+def bypass_choices(arch: Arch, constraints: Constraints, layer: Layer,
+                   where: str = "constraints") -> list[tuple[frozenset[str], ...]]:
+    """Keeps per level for each bypass choice searched: fixed by the constraints, else no
+    bypass plus every single-operand bypass of a level that keeps several operands."""
+    names = [lv.name for lv in arch.levels]
+    full = tuple(lv.keeps for lv in arch.levels)
+    if constraints.bypass is not None:
+        c = Collector(where)
+        keeps = list(full)
+        for lvname, ops in constraints.bypass:
+            if lvname not in names or lvname == names[0]:
+                c.add(f"bypass.{lvname}", f"an inner level of {arch.name} "
+                                          f"({', '.join(names[1:])})")
+                continue
+            lv = names.index(lvname)
+            keeps[lv] = keeps[lv] - frozenset(ops)
+        c.raise_if_any()
+        return [tuple(keeps)]
+    out = [full]
+    for lv in range(1, len(names)):
+        if len(full[lv]) > 1:
+            for op in (o.name for o in layer.operands):
+                if op in full[lv]:
+                    out.append(tuple(k - {op} if i == lv else k for i, k in enumerate(full)))
+    return out
