@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.picojoule-installed
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: demo test test-slow bench lint venv clean
+.PHONY: demo test test-slow bench bench-peers lint venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The main job on a built-in default: the best mapping of every ResNet-18 layer on Eyeriss,
+# a table and an HTML report (energy per layer stacked by level, pJ/MAC, utilization).
 demo: $(STAMP)
-	$(BIN)/picojoule demo
+	COLUMNS=$${COLUMNS:-160} $(BIN)/picojoule analyze resnet18 --arch eyeriss \
+		--report out/demo-resnet18-eyeriss.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
@@ -25,8 +28,18 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m slow
 
+# Our own benchmarks (minutes). Side-by-side runs against peer tools, which install
+# ZigZag / SCALE-Sim into ~/.cache/picojoule/peers and take longer, are `make bench-peers`.
+OWN_BENCH  := cost_model_throughput mapper_throughput mapper_quality octav_speed \
+              quantization_table pruning_table
+
 bench: $(STAMP)
-	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for b in $(OWN_BENCH); do echo "== benchmarks/$$b.py"; \
+		$(BIN)/python benchmarks/$$b.py || exit 1; done
+
+bench-peers: $(STAMP)
+	$(BIN)/python benchmarks/systolic_vs_scalesim.py
+	$(BIN)/python benchmarks/mapper_vs_zigzag.py --fresh
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -16,7 +16,8 @@ times (process start-up excluded), kept with its results under RESULTS so an int
 resumes. Energies are compared layer by layer and in total over all 21 layers; our time is
 the wall time of the whole analysis.
 
-Run: ``python benchmarks/mapper_vs_zigzag.py [--layers N]`` (ZigZag takes minutes).
+Run: ``python benchmarks/mapper_vs_zigzag.py --fresh [--layers N]`` (ZigZag takes minutes;
+without ``--fresh`` saved ZigZag results are reused, e.g. to resume a killed run).
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ def zigzag_layer(layer: Layer) -> dict[str, Any]:
 
 
 def run_zigzag(python: Path, arch: Arch, layers: list[Layer], tmp: Path,
-               tm_type: str) -> list[dict[str, Any]]:
+               tm_type: str, fresh: bool) -> list[dict[str, Any]]:
     """ZigZag's result for each layer; each is kept in RESULTS as it finishes (keyed by the
     exact inputs), so an interrupted run resumes and a rerun only prints."""
     dims = ["K", "C", "OX", "OY", "FX", "FY", "B"]
@@ -141,7 +142,7 @@ def run_zigzag(python: Path, arch: Arch, layers: list[Layer], tmp: Path,
         text = yaml.safe_dump([zigzag_layer(layer)])
         key = hashlib.sha256(f"{hw}\n{text}\n{tm_type}".encode()).hexdigest()[:20]
         keys.append(key)
-        if not (RESULTS / f"{key}.json").exists():
+        if fresh or not (RESULTS / f"{key}.json").exists():
             (tmp / f"layer{i}.yaml").write_text(text)
             items.append({"name": layer.name, "workload": str(tmp / f"layer{i}.yaml"),
                           "key": key})
@@ -171,6 +172,9 @@ def run_zigzag(python: Path, arch: Arch, layers: list[Layer], tmp: Path,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layers", type=int, default=0, help="only the first N distinct layers")
+    parser.add_argument("--fresh", action="store_true",
+                        help="re-run ZigZag now (side by side in this process) instead of "
+                             "reusing results saved by an earlier, possibly interrupted, run")
     parser.add_argument("--budgets", type=int, nargs="+", default=[10_000, 20_000],
                         help="picojoule evaluations per distinct layer (default 10000 20000)")
     parser.add_argument("--zigzag", nargs="+", default=["uneven", "even"],
@@ -200,7 +204,7 @@ def main() -> None:
     theirs = {}
     for tm_type in args.zigzag:
         with tempfile.TemporaryDirectory() as tmp:
-            recs = run_zigzag(python, arch, distinct, Path(tmp), tm_type)
+            recs = run_zigzag(python, arch, distinct, Path(tmp), tm_type, args.fresh)
             theirs[tm_type] = (recs, sum(rec["seconds"] for rec in recs))
     for budget, (result, ours_s) in ours.items():
         for tm_type, (recs, zz_s) in theirs.items():

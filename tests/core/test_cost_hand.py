@@ -109,3 +109,17 @@ def test_static_power_is_charged_per_second(make_arch):
     s = evaluate(gemm(M=4, N=6, K=8), arch, parse_mapping("DRAM: M2 N3\nbuf: K8 M2 N2"))
     # 192 cycles = 192 ns; 1 W for 192 ns = 1.92e-7 J = 192,000 pJ
     assert s.static_energy_pj == 192_000
+
+
+def test_stats_add_across_bypass_choices(two_level):
+    layer = gemm(M=4, N=6, K=8)
+    kept = evaluate(layer, two_level, parse_mapping("DRAM: M2 N3\nbuf: K8 M2 N2"))
+    bypassed = evaluate(layer, two_level,
+                        parse_mapping("DRAM: M2 N3\nbuf: K8 M2 N2 bypass: weights"))
+    total = kept + bypassed
+    assert total.energy_pj == kept.energy_pj + bypassed.energy_pj
+    assert total.cycles == kept.cycles + bypassed.cycles and total.macs == 2 * 192
+    # weights counted at buf only by the layer that kept them there
+    assert total.levels["buf"]["weights"] == kept.levels["buf"]["weights"]
+    assert total.levels["DRAM"]["weights"].reads == (kept.levels["DRAM"]["weights"].reads
+                                                     + bypassed.levels["DRAM"]["weights"].reads)

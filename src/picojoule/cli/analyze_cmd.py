@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import os
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -80,12 +81,27 @@ def write_csv(a: NetworkAnalysis, path: str) -> None:
         raise SpecError.single(path, "", f"a writable CSV path ({exc.strerror})") from None
 
 
+def _prepare_output(flag: str, path: str) -> None:
+    """Create the output's folder and check it can be written."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("a"):
+            pass
+    except OSError as exc:
+        raise SpecError.single(flag, "", f"a writable file path, got {path!r} "
+                                         f"({exc.strerror})") from None
+
+
 def run(args: argparse.Namespace) -> int:
     arch = load_arch(args.arch)
     net = load_network_arg(args.model, args.batch)
     options = search_options(args, arch.dataflow)
     if isinstance(args.workers, bool) or args.workers < 1:
         raise SpecError.single("--workers", "", f"a positive integer, got {args.workers}")
+    for flag, path in (("--csv", args.csv), ("--report", args.report)):
+        if path:  # fail before a long analysis, not after it
+            _prepare_output(flag, path)
     distinct = len({layer.signature for layer in net.layers})
     with progress_bar(f"mapping {net.name} ({distinct} distinct layers)", distinct) as tick:
         a = analyze(net, arch, options, workers=args.workers, cache_dir=args.cache,

@@ -21,6 +21,7 @@ Per operand and level that keeps it:
 from __future__ import annotations
 
 import itertools
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,19 +83,41 @@ def _nest(batch: MappingBatch) -> _Nest:
                  compute_cycles * s_level.prod(axis=0), compute_cycles)
 
 
-def _coeffs(layer: Layer, op: Operand) -> np.ndarray:
-    """(X, D) coefficient of each dim in each tensor axis of ``op``."""
-    return np.array([[sum(t.coeff for t in axis if t.dim == d) for d in layer.dims]
-                     for axis in op.axes], dtype=np.int64)
+@dataclass(frozen=True)
+class _OperandConsts:
+    """What the model needs of one operand, independent of the mappings."""
+
+    A: np.ndarray  # (X, D) coefficient of each dim in each tensor axis
+    terms: tuple[tuple[tuple[int, int], ...], ...]  # per axis: (dim, coeff) with coeff != 0
+    relevant: np.ndarray  # (D,) bool
+    irrelevant_dims: tuple[int, ...]
+    stored: np.ndarray  # (L,) stored elements per element at each level (sparse formats)
+    metadata_bits: np.ndarray  # (L,) metadata bits per stored element
 
 
-def _spans(A: np.ndarray, extents: np.ndarray) -> np.ndarray:
+@functools.lru_cache(maxsize=512)
+def _consts(layer: Layer, arch: Arch) -> tuple[_OperandConsts, ...]:
+    """Per-operand constants, computed once per (layer, arch): the search calls the model
+    many times with small batches, so nothing that depends only on them is redone."""
+    out = []
+    for op in layer.operands:
+        A = np.array([[sum(t.coeff for t in axis if t.dim == d) for d in layer.dims]
+                      for axis in op.axes], dtype=np.int64)
+        relevant = (A != 0).any(axis=0)
+        terms = tuple(tuple((int(d), int(row[d])) for d in np.flatnonzero(row)) for row in A)
+        out.append(_OperandConsts(A, terms, relevant,
+                                  tuple(int(d) for d in np.flatnonzero(~relevant)),
+                                  _stored_fraction(arch, op, layer), _metadata_bits(arch, op)))
+    return tuple(out)
+
+
+def _spans(terms: tuple[tuple[tuple[int, int], ...], ...], extents: np.ndarray) -> np.ndarray:
     """Points spanned on each axis (X, ..., B) by dims spanning ``extents`` (..., D, B)."""
     out = []
-    for row in A:
+    for axis in terms:
         span = np.ones(extents.shape[:-2] + extents.shape[-1:], dtype=np.int64)
-        for d in np.flatnonzero(row):
-            span = span + row[d] * (extents[..., d, :] - 1)
+        for d, coeff in axis:
+            span = span + coeff * (extents[..., d, :] - 1)
         out.append(span)
     return np.stack(out)
 
@@ -118,14 +141,14 @@ def _geometry(nest: _Nest, A: np.ndarray, relevant: np.ndarray) -> _Geometry:
     j = np.maximum.accumulate(np.where(relpos, pos, -1), axis=0)[starts]
     has = j >= 0
     jc = np.maximum(j, 0)
-    whole = np.where(has, np.take_along_axis(nest.prefix, jc + 1, axis=0), 1)
+    col = np.arange(B)  # gather row jc[., b] of column b
+    whole = np.where(has, nest.prefix[jc + 1, col], 1)
     sliding = has & (j == nest.last_nonunit[starts])
-    steps = np.take_along_axis(nest.f_seq, jc, axis=0)
-    outer = np.take_along_axis(nest.prefix, jc, axis=0)
-    dstar = np.take_along_axis(nest.d_seq, jc, axis=0)
+    steps = nest.f_seq[jc, col]
+    outer = nest.prefix[jc, col]
+    dstar = nest.d_seq[jc, col]
     flat = (jc // D) * D + dstar  # (level, dim) of the sliding loop
-    stride = (np.take_along_axis(nest.E.reshape(L * D, B), flat, axis=0)
-              // np.take_along_axis(nest.T.reshape(L * D, B), flat, axis=0))
+    stride = nest.E.reshape(L * D, B)[flat, col] // nest.T.reshape(L * D, B)[flat, col]
     shift = np.stack([row[dstar] * stride for row in A])
     return _Geometry(sliding, steps, outer, whole, shift)
 
@@ -138,12 +161,11 @@ def _refetched(span: np.ndarray, geo: _Geometry) -> np.ndarray:
     return np.where(geo.sliding, slide, tile * geo.whole).astype(np.float64)
 
 
-def _spatial_factor(nest: _Nest, arch: Arch, levels: range, mask: np.ndarray,
+def _spatial_factor(nest: _Nest, arch: Arch, levels: range, dims: tuple[int, ...],
                     capability: str) -> np.ndarray:
-    """Product of spatial factors of masked dims over the fan-outs of ``levels`` that have
-    the network ``capability`` (multicast or reduction)."""
+    """Product of spatial factors of ``dims`` over the fan-outs of ``levels`` that have the
+    network ``capability`` (multicast or reduction)."""
     out = np.ones(nest.T.shape[2], dtype=np.int64)
-    dims = np.flatnonzero(mask)
     for m in levels:
         if getattr(arch.levels[m].fanout, capability):
             for d in dims:
@@ -195,20 +217,19 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
     # fraction of MACs with no zero operand (operands assumed independent)
     effectual = float(np.prod([op.density for op in layer.operands if op is not layer.output]))
     exploit = effectual if action in ("gate", "skip") else 1.0
-    for o, op in enumerate(layer.operands):
-        A = _coeffs(layer, op)
-        relevant = (A != 0).any(axis=0)
-        span = _spans(A, nest.E)  # (X, L, B)
+    for o, (op, k) in enumerate(zip(layer.operands, _consts(layer, arch), strict=True)):
+        A, relevant, irrelevant = k.A, k.relevant, k.irrelevant_dims
+        span = _spans(k.terms, nest.E)  # (X, L, B)
         tile = span.prod(axis=0)
         chain = [lv for lv in range(L) if op.name in batch.keeps[lv]]
         bits = np.full((L, B), float(op.bits))
         if op is layer.output:  # values arrive final once every reduction loop is below the
             final = np.ones((L, B), dtype=bool)  # level's own loops (else: partial sums)
-            for d in np.flatnonzero(~relevant):
+            for d in irrelevant:
                 final &= nest.E[:, d, :] // nest.T[:, d, :] >= bounds[d]
             bits = np.where(final, float(op.bits), float(op.partial_bits))
-        stored = _stored_fraction(arch, op, layer)  # (L,) non-zeros kept per element
-        bits = bits + _metadata_bits(arch, op)[:, None]  # bits moved per stored element
+        stored = k.stored  # (L,) non-zeros kept per element
+        bits = bits + k.metadata_bits[:, None]  # bits moved per stored element
         op_bits[:, o] = bits
         for lv in chain:
             used_bits[lv] += tile[lv] * stored[lv] * bits[lv]
@@ -217,14 +238,14 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
         last = chain[-1]
         below = range(last, L)
         if op is layer.output:
-            distinct = _spans(A, nest.E * nest.T_above).prod(axis=0)  # (L, B)
-            red = _spatial_factor(nest, arch, below, ~relevant, "reduction")
+            distinct = _spans(k.terms, nest.E * nest.T_above).prod(axis=0)  # (L, B)
+            red = _spatial_factor(nest, arch, below, irrelevant, "reduction")
             updates = nest.macs_padded / red * exploit
             counts[last, o, 2] += updates
             counts[last, o, 0] += np.maximum(updates - distinct[last] * nest.inst[last], 0)
             network_bits_mm += updates * bits[last] * _hop_mm(batch, arch, below)
             for p, c in itertools.pairwise(chain):
-                red = _spatial_factor(nest, arch, range(p, c), ~relevant, "reduction")
+                red = _spatial_factor(nest, arch, range(p, c), irrelevant, "reduction")
                 evictions = visits[c - 1] * nest.inst[c] / red
                 revisits = (visits[c - 1] - distinct[c]) * nest.inst[c] / red
                 counts[p, o, 2] += evictions
@@ -233,7 +254,7 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
                 network_bits_mm += (evictions + revisits) * bits[p] * _hop_mm(
                     batch, arch, range(p, c))
         else:
-            mc = _spatial_factor(nest, arch, below, ~relevant, "multicast")
+            mc = _spatial_factor(nest, arch, below, irrelevant, "multicast")
             per_mac = effectual if action == "skip" else stored[last]
             counts[last, o, 0] += nest.macs_padded / mc * per_mac
             network_bits_mm += nest.macs_padded / mc * per_mac * bits[last] * _hop_mm(
@@ -241,11 +262,11 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
             for p, c in itertools.pairwise(chain):
                 fills = visits[c - 1] * nest.inst[c]  # dense elements; each side then moves
                 counts[c, o, 1] += fills * stored[c]  # only what it stores
-                reads = fills / _spatial_factor(nest, arch, range(p, c), ~relevant, "multicast")
+                reads = fills / _spatial_factor(nest, arch, range(p, c), irrelevant, "multicast")
                 if any(arch.levels[m].fanout.window_multicast and arch.levels[m].fanout.multicast
                        for m in range(p, c)):
                     s_between = nest.S[p:c].prod(axis=0)
-                    union_span = _spans(A, nest.E[c] * s_between)  # (X, B)
+                    union_span = _spans(k.terms, nest.E[c] * s_between)  # (X, B)
                     union_geo = _Geometry(geo.sliding[c - 1:c], geo.steps[c - 1:c],
                                           geo.outer[c - 1:c], geo.whole[c - 1:c],
                                           geo.shift[:, c - 1:c])

@@ -69,8 +69,12 @@ class Stats:
     def __add__(self, other: Stats) -> Stats:
         if other.arch != self.arch or list(other.levels) != list(self.levels):
             raise ValueError("only stats of the same architecture add")
-        levels = {lv: {op: self.levels[lv][op] + other.levels[lv][op] for op in ops}
-                  for lv, ops in self.levels.items()}
+        levels = {}  # layers may bypass different operands at a level: add over the union
+        for lv, ops in self.levels.items():
+            theirs = other.levels[lv]
+            names = list(ops) + [op for op in theirs if op not in ops]
+            levels[lv] = {op: ops.get(op, OperandCounts()) + theirs.get(op, OperandCounts())
+                          for op in names}
         return Stats(self.arch, "total", self.macs + other.macs,
                      self.energy_pj + other.energy_pj, self.cycles + other.cycles,
                      self.num_pes, max(self.used_pes, other.used_pes), self.area_um2,
