@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from core_archs import build_arch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -128,3 +129,14 @@ def test_chunked_evaluation_is_identical(monkeypatch):
     chunked = evaluate_batch(layer, arch, batch, energy_model(arch, layer))
     assert np.array_equal(whole.energy_pj, chunked.energy_pj)
     assert np.array_equal(whole.counts, chunked.counts)
+
+
+@pytest.mark.slow
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(layers(), archs(), st.integers(0, 2**32 - 1), st.floats(0.01, 100.0))
+def test_all_properties_exhaustively(layer, arch, seed, factor):
+    """``make test-slow``: every property above over many more random cases."""
+    test_macs_conserved_and_compulsory_traffic.hypothesis.inner_test(layer, arch, seed)
+    test_energy_linear_in_per_action_energies.hypothesis.inner_test(layer, arch, seed, factor)
+    test_level_that_keeps_nothing_costs_nothing.hypothesis.inner_test(layer, arch, seed)
+    test_batch_equals_one_by_one_bit_for_bit.hypothesis.inner_test(layer, arch, seed)
