@@ -20,8 +20,8 @@ Per operand and level that keeps it:
 
 from __future__ import annotations
 
-import itertools
 import functools
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
