@@ -15,6 +15,7 @@ from rich.table import Table
 from picojoule.analysis import NetworkAnalysis, analyze, load_network_arg
 from picojoule.arch.loader import load_arch
 from picojoule.cli.map_cmd import add_search_args, progress_bar, search_options
+from picojoule.cli.render import stats_table
 from picojoule.errors import SpecError
 from picojoule.mapping.text import format_mapping
 
@@ -119,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
     out.print(layer_table(a))
     t = a.totals
     if t is not None:
+        out.print(stats_table(t, f"where the joules go: {a.network} on {a.arch.name}, "
+                                 "all layers"))
         for line in (f"total energy {t.energy_pj / 1e6:,.2f} µJ ({t.pj_per_mac:.3f} pJ/MAC)",
                      f"total cycles {t.cycles:,.0f} ({t.seconds * 1e3:.3f} ms); utilization "
                      f"{t.utilization:.3f}; area {t.area_um2 / 1e6:.3f} mm²",
