@@ -173,17 +173,19 @@ def _spatial_factor(nest: _Nest, arch: Arch, levels: range, dims: tuple[int, ...
     return out
 
 
-def _hop_mm(batch: MappingBatch, arch: Arch, levels: range) -> np.ndarray | float:
-    """Wire length one transfer crosses through the fan-outs of ``levels`` (half the span of
-    the used array on each axis, a first-order model)."""
-    out: np.ndarray | float = 0.0
-    for m in levels:
-        pitch_mm = arch.levels[m].fanout.pe_pitch_um / 1000.0
-        if pitch_mm > 0:
-            used_x = batch.spatial_x[:, m, :].prod(axis=1)
-            used_y = batch.spatial_y[:, m, :].prod(axis=1)
-            out = out + pitch_mm * (used_x + used_y) / 2.0
-    return out
+def _hops_mm(batch: MappingBatch, arch: Arch) -> np.ndarray | None:
+    """(L, B) wire length one transfer crosses through each level's fan-out: half the span of
+    the used array on each axis (a first-order model); None when no fan-out has a pitch."""
+    pitch_mm = np.array([lv.fanout.pe_pitch_um / 1000.0 for lv in arch.levels])
+    if not pitch_mm.any():
+        return None
+    used = batch.spatial_x.prod(axis=2) + batch.spatial_y.prod(axis=2)  # (B, L)
+    return pitch_mm[:, None] * used.T / 2.0
+
+
+def _hop(hops: np.ndarray | None, levels: range) -> np.ndarray | float:
+    """Wire length through the fan-outs of ``levels``."""
+    return 0.0 if hops is None else hops[levels.start:levels.stop].sum(axis=0)
 
 
 CHUNK = 2048  # mappings per pass: keeps every intermediate array in cache
@@ -206,6 +208,7 @@ def evaluate_batch(layer: Layer, arch: Arch, batch: MappingBatch,
 def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
                     energy: EnergyModel) -> BatchStats:
     nest = _nest(batch)
+    hops = _hops_mm(batch, arch)
     L, _D, B = nest.T.shape
     n_ops = len(layer.operands)
     counts = np.zeros((L, n_ops, 3, B))  # reads, fills, updates
@@ -243,7 +246,7 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
             updates = nest.macs_padded / red * exploit
             counts[last, o, 2] += updates
             counts[last, o, 0] += np.maximum(updates - distinct[last] * nest.inst[last], 0)
-            network_bits_mm += updates * bits[last] * _hop_mm(batch, arch, below)
+            network_bits_mm += updates * bits[last] * _hop(hops, below)
             for p, c in itertools.pairwise(chain):
                 red = _spatial_factor(nest, arch, range(p, c), irrelevant, "reduction")
                 evictions = visits[c - 1] * nest.inst[c] / red
@@ -251,14 +254,12 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
                 counts[p, o, 2] += evictions
                 counts[p, o, 0] += revisits
                 counts[c, o, 1] += revisits
-                network_bits_mm += (evictions + revisits) * bits[p] * _hop_mm(
-                    batch, arch, range(p, c))
+                network_bits_mm += (evictions + revisits) * bits[p] * _hop(hops, range(p, c))
         else:
             mc = _spatial_factor(nest, arch, below, irrelevant, "multicast")
             per_mac = effectual if action == "skip" else stored[last]
             counts[last, o, 0] += nest.macs_padded / mc * per_mac
-            network_bits_mm += nest.macs_padded / mc * per_mac * bits[last] * _hop_mm(
-                batch, arch, below)
+            network_bits_mm += nest.macs_padded / mc * per_mac * bits[last] * _hop(hops, below)
             for p, c in itertools.pairwise(chain):
                 fills = visits[c - 1] * nest.inst[c]  # dense elements; each side then moves
                 counts[c, o, 1] += fills * stored[c]  # only what it stores
@@ -274,7 +275,7 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
                     reads = np.minimum(reads, union)
                 reads = reads * stored[p]
                 counts[p, o, 0] += reads
-                network_bits_mm += reads * bits[p] * _hop_mm(batch, arch, range(p, c))
+                network_bits_mm += reads * bits[p] * _hop(hops, range(p, c))
     return _finish(layer, arch, batch, energy, nest, counts, op_bits, network_bits_mm,
                    used_bits, exploit)
 
