@@ -85,3 +85,25 @@ def test_space_size_is_product_of_dim_options(arch):
 
 def test_small_arch_fixture_is_valid():
     assert small_arch(x=2, y=8).num_pes == 16
+
+
+def test_prune_agrees_with_cost_model_on_compressed_storage():
+    """With a compressed format, a sparse operand's tile takes density x (bits + metadata):
+    pruning must use the cost model's storage rule, not a dense footprint."""
+    from dataclasses import replace
+
+    base = small_arch(buf_bits=1024, reg_bits=64)
+    arch = replace(base, levels=tuple(replace(lv, sparse_format="bitmask")
+                                      for lv in base.levels))
+    layer = parse_layer("conv2d N=1 C=8 M=8 P=6 Q=6 R=3 S=3 weight_density=0.25")
+    energy = energy_model(arch, layer)
+    space = build_space(layer, arch, dataflow("any"))
+    factors, orders = space.random(4000, np.random.default_rng(3))
+    orders[:, -1] = 0
+    stats = evaluate_batch(layer, arch, space.batch(factors, orders), energy)
+    fits = space.fits(factors, 0)
+    np.testing.assert_array_equal(fits, stats.valid)
+    # and compression matters: some mappings fit only because the weights are compressed
+    dense_space = build_space(layer.with_density(weights=1.0), arch, dataflow("any"))
+    dense = dense_space.fits(factors, 0)
+    assert (fits & ~dense).any()

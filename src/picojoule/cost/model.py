@@ -20,7 +20,6 @@ Per operand and level that keeps it:
 
 from __future__ import annotations
 
-import functools
 import itertools
 from dataclasses import dataclass
 
@@ -29,8 +28,9 @@ import numpy as np
 from picojoule.arch.spec import Arch
 from picojoule.cost.energy import EnergyModel
 from picojoule.cost.stats import BatchStats
+from picojoule.cost.storage import operand_consts, spans, stored_bits, tile_extents
 from picojoule.mapping.batch import MappingBatch
-from picojoule.workload.einsum import Layer, Operand
+from picojoule.workload.einsum import Layer
 
 # Internally the batch axis is last (contiguous): every operation over the few levels, dims
 # and axes is then a vector operation over all B mappings at once.
@@ -57,12 +57,8 @@ def _nest(batch: MappingBatch) -> _Nest:
     T = np.ascontiguousarray(batch.temporal.transpose(1, 2, 0))
     S = np.ascontiguousarray((batch.spatial_x * batch.spatial_y).transpose(1, 2, 0))
     L, D, B = T.shape
-    E = np.empty_like(T)
+    E = tile_extents(T, S)
     T_above = np.empty_like(T)
-    acc = np.ones((D, B), dtype=np.int64)
-    for lv in range(L - 1, -1, -1):
-        acc = acc * T[lv] * S[lv]
-        E[lv] = acc
     acc = np.ones((D, B), dtype=np.int64)
     for lv in range(L):
         T_above[lv] = acc
@@ -81,45 +77,6 @@ def _nest(batch: MappingBatch) -> _Nest:
     compute_cycles = prefix[-1]
     return _Nest(T, S, E, T_above, inst, f_seq, d_seq, prefix, last_nonunit,
                  compute_cycles * s_level.prod(axis=0), compute_cycles)
-
-
-@dataclass(frozen=True)
-class _OperandConsts:
-    """What the model needs of one operand, independent of the mappings."""
-
-    A: np.ndarray  # (X, D) coefficient of each dim in each tensor axis
-    terms: tuple[tuple[tuple[int, int], ...], ...]  # per axis: (dim, coeff) with coeff != 0
-    relevant: np.ndarray  # (D,) bool
-    irrelevant_dims: tuple[int, ...]
-    stored: np.ndarray  # (L,) stored elements per element at each level (sparse formats)
-    metadata_bits: np.ndarray  # (L,) metadata bits per stored element
-
-
-@functools.lru_cache(maxsize=512)
-def _consts(layer: Layer, arch: Arch) -> tuple[_OperandConsts, ...]:
-    """Per-operand constants, computed once per (layer, arch): the search calls the model
-    many times with small batches, so nothing that depends only on them is redone."""
-    out = []
-    for op in layer.operands:
-        A = np.array([[sum(t.coeff for t in axis if t.dim == d) for d in layer.dims]
-                      for axis in op.axes], dtype=np.int64)
-        relevant = (A != 0).any(axis=0)
-        terms = tuple(tuple((int(d), int(row[d])) for d in np.flatnonzero(row)) for row in A)
-        out.append(_OperandConsts(A, terms, relevant,
-                                  tuple(int(d) for d in np.flatnonzero(~relevant)),
-                                  _stored_fraction(arch, op, layer), _metadata_bits(arch, op)))
-    return tuple(out)
-
-
-def _spans(terms: tuple[tuple[tuple[int, int], ...], ...], extents: np.ndarray) -> np.ndarray:
-    """Points spanned on each axis (X, ..., B) by dims spanning ``extents`` (..., D, B)."""
-    out = []
-    for axis in terms:
-        span = np.ones(extents.shape[:-2] + extents.shape[-1:], dtype=np.int64)
-        for d, coeff in axis:
-            span = span + coeff * (extents[..., d, :] - 1)
-        out.append(span)
-    return np.stack(out)
 
 
 @dataclass(frozen=True)
@@ -215,24 +172,17 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
     op_bits = np.zeros((L, n_ops, B))  # precision of each operand as stored at each level
     network_bits_mm = np.zeros(B)
     used_bits = np.zeros((L, B))
-    bounds = np.array(layer.bounds)[:, None]
     action = arch.compute.sparse_action
     # fraction of MACs with no zero operand (operands assumed independent)
     effectual = float(np.prod([op.density for op in layer.operands if op is not layer.output]))
     exploit = effectual if action in ("gate", "skip") else 1.0
-    for o, (op, k) in enumerate(zip(layer.operands, _consts(layer, arch), strict=True)):
+    for o, (op, k) in enumerate(zip(layer.operands, operand_consts(layer, arch), strict=True)):
         A, relevant, irrelevant = k.A, k.relevant, k.irrelevant_dims
-        span = _spans(k.terms, nest.E)  # (X, L, B)
+        span = spans(k.terms, nest.E)  # (X, L, B)
         tile = span.prod(axis=0)
         chain = [lv for lv in range(L) if op.name in batch.keeps[lv]]
-        bits = np.full((L, B), float(op.bits))
-        if op is layer.output:  # values arrive final once every reduction loop is below the
-            final = np.ones((L, B), dtype=bool)  # level's own loops (else: partial sums)
-            for d in irrelevant:
-                final &= nest.E[:, d, :] // nest.T[:, d, :] >= bounds[d]
-            bits = np.where(final, float(op.bits), float(op.partial_bits))
         stored = k.stored  # (L,) non-zeros kept per element
-        bits = bits + k.metadata_bits[:, None]  # bits moved per stored element
+        bits = stored_bits(layer, op, k, nest.E, nest.T)  # (L, B) per stored element
         op_bits[:, o] = bits
         for lv in chain:
             used_bits[lv] += tile[lv] * stored[lv] * bits[lv]
@@ -241,7 +191,7 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
         last = chain[-1]
         below = range(last, L)
         if op is layer.output:
-            distinct = _spans(k.terms, nest.E * nest.T_above).prod(axis=0)  # (L, B)
+            distinct = spans(k.terms, nest.E * nest.T_above).prod(axis=0)  # (L, B)
             red = _spatial_factor(nest, arch, below, irrelevant, "reduction")
             updates = nest.macs_padded / red * exploit
             counts[last, o, 2] += updates
@@ -267,7 +217,7 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
                 if any(arch.levels[m].fanout.window_multicast and arch.levels[m].fanout.multicast
                        for m in range(p, c)):
                     s_between = nest.S[p:c].prod(axis=0)
-                    union_span = _spans(k.terms, nest.E[c] * s_between)  # (X, B)
+                    union_span = spans(k.terms, nest.E[c] * s_between)  # (X, B)
                     union_geo = _Geometry(geo.sliding[c - 1:c], geo.steps[c - 1:c],
                                           geo.outer[c - 1:c], geo.whole[c - 1:c],
                                           geo.shift[:, c - 1:c])
@@ -278,28 +228,6 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
                 network_bits_mm += reads * bits[p] * _hop(hops, range(p, c))
     return _finish(layer, arch, batch, energy, nest, counts, op_bits, network_bits_mm,
                    used_bits, exploit)
-
-
-def _stored_fraction(arch: Arch, op: Operand, layer: Layer) -> np.ndarray:
-    """Per level, stored elements per element of the operand: its density where the level
-    keeps a compressed format (inputs and weights only), else 1 (zeros stored and moved)."""
-    if op is layer.output or op.density >= 1.0:
-        return np.ones(len(arch.levels))
-    return np.array([op.density if lv.sparse_format != "none" else 1.0 for lv in arch.levels])
-
-
-def _metadata_bits(arch: Arch, op: Operand) -> np.ndarray:
-    """Per level, metadata bits carried per stored non-zero: a bitmask costs 1 bit per dense
-    position (1/density per non-zero); run-length and coordinate formats ``metadata_bits``."""
-    out = np.zeros(len(arch.levels))
-    if op.density >= 1.0:
-        return out
-    for i, lv in enumerate(arch.levels):
-        if lv.sparse_format == "bitmask":
-            out[i] = 1.0 / op.density
-        elif lv.sparse_format in ("rle", "coordinate"):
-            out[i] = lv.metadata_bits
-    return out
 
 
 def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, nest: _Nest,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from picojoule.arch.spec import Arch
+from picojoule.cost.storage import usage_bits
 from picojoule.errors import Collector
 from picojoule.mapper.constraints import FULL, Constraints
 from picojoule.mapping.batch import MappingBatch
@@ -100,47 +101,23 @@ class MappingSpace:
 
     def usage_bits(self, batch: MappingBatch) -> np.ndarray:
         """Bits of each operand's tile at each level that keeps it (B, L, O)."""
-        L = batch.temporal.shape[1]
-        cols = []
-        for lv in range(L):
-            cols.append(batch.temporal[:, lv])
-            spec = self.arch.levels[lv].fanout
-            if spec.x > 1:
-                cols.append(batch.spatial_x[:, lv])
-            if spec.y > 1:
-                cols.append(batch.spatial_y[:, lv])
-        return self.usage_from_factors(np.stack(cols, axis=2), batch.keeps)
+        return usage_bits(self.layer, self.arch, batch.temporal,
+                          batch.spatial_x * batch.spatial_y, batch.keeps)
 
     def usage_from_factors(self, factors: np.ndarray,
                            keeps: tuple[frozenset[str], ...]) -> np.ndarray:
-        """Bits of each operand's tile at each level that keeps it (B, L, O), exactly as the
-        cost model counts them (outputs at partial-sum precision until final)."""
-        B = len(factors)
+        """``usage_bits`` for factors given by slot (B, D, NS), as the cost model counts them
+        (``picojoule.cost.storage``: one implementation, so pruning and costing agree)."""
+        B, D, _ = factors.shape
         L = len(self.arch.levels)
-        out = np.zeros((B, L, len(self.layer.operands)))
-        # extent of every dim over each level's loops and everything below: reverse cumprod
-        inner = np.cumprod(factors[:, :, ::-1], axis=2)[:, :, ::-1]  # (B, D, NS)
-        first = [int(np.flatnonzero(self.slot_level == lv)[0]) for lv in range(L)]
-        bounds = np.array(self.layer.bounds)
-        col = {d: i for i, d in enumerate(self.layer.dims)}
-        red = [d for d, name in enumerate(self.layer.dims)
-               if name not in self.layer.output.dims]
-        for lv in range(L):
-            extent = inner[:, :, first[lv]]
-            for o, op in enumerate(self.layer.operands):
-                if op.name not in keeps[lv]:
-                    continue
-                span = np.ones(B, dtype=np.int64)
-                for axis in op.axes:
-                    span = span * (1 + sum(t.coeff * (extent[:, col[t.dim]] - 1) for t in axis))
-                if op is self.layer.output and op.partial_bits != op.bits:
-                    below = extent // factors[:, :, first[lv]]
-                    final = (below[:, red] >= bounds[red]).all(axis=1)
-                    out[:, lv, o] = span * np.where(final, float(op.bits), float(op.partial_bits))
-                else:
-                    out[:, lv, o] = span * float(op.bits)
-        return out
-
+        temporal = np.ones((B, L, D), dtype=np.int64)
+        spatial = np.ones((B, L, D), dtype=np.int64)
+        for s, (lv, kind) in enumerate(zip(self.slot_level, self.slot_kind, strict=True)):
+            if kind == TEMPORAL:
+                temporal[:, lv, :] = factors[:, :, s]
+            else:
+                spatial[:, lv, :] *= factors[:, :, s]
+        return usage_bits(self.layer, self.arch, temporal, spatial, keeps)
 
 def _slots(arch: Arch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows: list[tuple[int, int, int]] = []

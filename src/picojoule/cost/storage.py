@@ -1,0 +1,121 @@
+"""What each operand occupies in each level: one implementation of storage semantics.
+
+The cost model (its capacity check, energy and traffic) and the mapper's pruning before costing
+both ask here, so they can never disagree on whether a tile fits: footprints of affine tiles,
+partial sums at ``psum_bits`` until every reduction loop is below a level, and compressed
+formats storing only non-zeros plus their metadata.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from picojoule.arch.spec import Arch
+from picojoule.workload.einsum import Layer, Operand
+
+
+@dataclass(frozen=True)
+class OperandConsts:
+    """What the model needs of one operand, independent of the mappings."""
+
+    A: np.ndarray  # (X, D) coefficient of each dim in each tensor axis
+    terms: tuple[tuple[tuple[int, int], ...], ...]  # per axis: (dim, coeff) with coeff != 0
+    relevant: np.ndarray  # (D,) bool
+    irrelevant_dims: tuple[int, ...]
+    stored: np.ndarray  # (L,) stored elements per element at each level (sparse formats)
+    metadata_bits: np.ndarray  # (L,) metadata bits per stored element
+
+
+@functools.lru_cache(maxsize=512)
+def operand_consts(layer: Layer, arch: Arch) -> tuple[OperandConsts, ...]:
+    """Per-operand constants, computed once per (layer, arch): the search calls the model
+    many times with small batches, so nothing that depends only on them is redone."""
+    out = []
+    for op in layer.operands:
+        A = np.array([[sum(t.coeff for t in axis if t.dim == d) for d in layer.dims]
+                      for axis in op.axes], dtype=np.int64)
+        relevant = (A != 0).any(axis=0)
+        terms = tuple(tuple((int(d), int(row[d])) for d in np.flatnonzero(row)) for row in A)
+        out.append(OperandConsts(A, terms, relevant,
+                                  tuple(int(d) for d in np.flatnonzero(~relevant)),
+                                  _stored_fraction(arch, op, layer), _metadata_bits(arch, op)))
+    return tuple(out)
+
+
+def spans(terms: tuple[tuple[tuple[int, int], ...], ...], extents: np.ndarray) -> np.ndarray:
+    """Points spanned on each axis (X, ..., B) by dims spanning ``extents`` (..., D, B)."""
+    out = []
+    for axis in terms:
+        span = np.ones(extents.shape[:-2] + extents.shape[-1:], dtype=np.int64)
+        for d, coeff in axis:
+            span = span + coeff * (extents[..., d, :] - 1)
+        out.append(span)
+    return np.stack(out)
+
+
+def _stored_fraction(arch: Arch, op: Operand, layer: Layer) -> np.ndarray:
+    """Per level, stored elements per element of the operand: its density where the level
+    keeps a compressed format (inputs and weights only), else 1 (zeros stored and moved)."""
+    if op is layer.output or op.density >= 1.0:
+        return np.ones(len(arch.levels))
+    return np.array([op.density if lv.sparse_format != "none" else 1.0 for lv in arch.levels])
+
+
+def _metadata_bits(arch: Arch, op: Operand) -> np.ndarray:
+    """Per level, metadata bits carried per stored non-zero: a bitmask costs 1 bit per dense
+    position (1/density per non-zero); run-length and coordinate formats ``metadata_bits``."""
+    out = np.zeros(len(arch.levels))
+    if op.density >= 1.0:
+        return out
+    for i, lv in enumerate(arch.levels):
+        if lv.sparse_format == "bitmask":
+            out[i] = 1.0 / op.density
+        elif lv.sparse_format in ("rle", "coordinate"):
+            out[i] = lv.metadata_bits
+    return out
+
+
+def stored_bits(layer: Layer, op: Operand, k: OperandConsts, E: np.ndarray,
+                T: np.ndarray) -> np.ndarray:
+    """(L, B) bits per stored element of ``op`` at each level, given tile extents ``E`` and
+    temporal factors ``T`` (both (L, D, B)): final outputs at ``bits`` once every reduction
+    loop is below the level's own loops, partial sums at ``psum_bits``; plus format metadata."""
+    L, _D, B = E.shape
+    bits = np.full((L, B), float(op.bits))
+    if op is layer.output:
+        final = np.ones((L, B), dtype=bool)
+        for d in k.irrelevant_dims:
+            final &= E[:, d, :] // T[:, d, :] >= layer.bounds[d]
+        bits = np.where(final, float(op.bits), float(op.partial_bits))
+    return bits + k.metadata_bits[:, None]
+
+
+def tile_extents(temporal: np.ndarray, spatial: np.ndarray) -> np.ndarray:
+    """(L, D, B) extents of every level's tile from (L, D, B) temporal and spatial factors:
+    the level's own loops and everything below it."""
+    E = np.empty_like(temporal)
+    acc = np.ones(temporal.shape[1:], dtype=np.int64)
+    for lv in range(temporal.shape[0] - 1, -1, -1):
+        acc = acc * temporal[lv] * spatial[lv]
+        E[lv] = acc
+    return E
+
+
+def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarray,
+               keeps: tuple[frozenset[str], ...]) -> np.ndarray:
+    """(B, L, O) bits each operand's tile takes at each level that keeps it, for (B, L, D)
+    temporal and spatial (X * Y) factors; what a level's capacity is checked against."""
+    T = np.ascontiguousarray(temporal.transpose(1, 2, 0))
+    E = tile_extents(T, np.ascontiguousarray(spatial.transpose(1, 2, 0)))
+    L, _D, B = T.shape
+    out = np.zeros((B, L, len(layer.operands)))
+    for o, (op, k) in enumerate(zip(layer.operands, operand_consts(layer, arch), strict=True)):
+        tile = spans(k.terms, E).prod(axis=0)  # (L, B)
+        used = tile * k.stored[:, None] * stored_bits(layer, op, k, E, T)
+        for lv in range(L):
+            if op.name in keeps[lv]:
+                out[:, lv, o] = used[lv]
+    return out
