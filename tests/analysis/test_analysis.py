@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from picojoule.analysis import analyze, load_network_arg
+from picojoule.analysis import analyze
 from picojoule.arch import load_preset
 from picojoule.cli.main import main
 from picojoule.errors import SpecError
 from picojoule.mapper import Budget, SearchOptions
 from picojoule.report import plot_data, render_html
-from picojoule.workload import parse_layer
+from picojoule.workload import load_model, parse_layer
 from picojoule.workload.network import Network, Node
 
 # A ResNet-like stack: two identical blocks, a downsample, an fc (names with markup in them).
@@ -113,11 +113,12 @@ def test_unmappable_layer_is_reported_not_raised(arch):
 def test_layer_list_file(tmp_path):
     f = tmp_path / "net.txt"
     f.write_text("# two layers\nconv2d C=8 M=8 P=4 Q=4 R=3 S=3\nfc C=8 M=4 name=head\n")
-    net = load_network_arg(str(f))
+    net = load_model(str(f))
     assert [lay.name for lay in net.layers] == ["layer1", "head"]
+    assert net.params == 8 * 8 * 3 * 3 + 4 * 8  # conv and fc weights (no biases in the text)
     f.write_text("conv2d C=x\nnope\n")
     with pytest.raises(SpecError) as err:
-        load_network_arg(str(f))
+        load_model(str(f))
     assert len(err.value.problems) >= 2
 
 

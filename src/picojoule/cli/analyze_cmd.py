@@ -12,12 +12,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from picojoule.analysis import NetworkAnalysis, analyze, load_network_arg
+from picojoule.analysis import NetworkAnalysis, analyze
 from picojoule.arch.loader import load_arch
 from picojoule.cli.map_cmd import add_search_args, progress_bar, search_options
 from picojoule.cli.render import stats_table
 from picojoule.errors import SpecError
 from picojoule.mapping.text import format_mapping
+from picojoule.workload import load_model
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "picojoule", "layers")
 
@@ -96,7 +97,7 @@ def _prepare_output(flag: str, path: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     arch = load_arch(args.arch)
-    net = load_network_arg(args.model, args.batch)
+    net = load_model(args.model, batch=args.batch, where="MODEL")
     options = search_options(args, arch.dataflow)
     if isinstance(args.workers, bool) or args.workers < 1:
         raise SpecError.single("--workers", "", f"a positive integer, got {args.workers}")

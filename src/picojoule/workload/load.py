@@ -6,17 +6,18 @@ from pathlib import Path
 from typing import Any
 
 from picojoule.errors import SpecError
-from picojoule.fileio import load_data
+from picojoule.fileio import load_data, read_text
 from picojoule.workload.network import Network
 
 ACCEPTED = ("a zoo name (picojoule zoo list), a .onnx file, a .yaml/.json network file, "
-            "a .net text network, or a transformer config .json")
+            "a .net text network, a .txt list of layers, or a transformer config .json")
 
 
 def load_model(spec: str, batch: int = 1, phase: str = "prefill", seq_len: int | None = None,
                kv_len: int | None = None, where: str = "model",
                allow_unsupported: bool = False) -> Network:
-    """A zoo name, ``.onnx``, ``.yaml``/``.json`` network, ``.net`` text or HF config JSON.
+    """A zoo name, ``.onnx``, ``.yaml``/``.json`` network, ``.net`` text, ``.txt`` layer list
+    (one ``KIND KEY=VALUE ...`` per line, ``#`` comments) or HF config JSON.
 
     ``batch`` applies to zoo models, configs and ONNX files with a symbolic batch dimension;
     a saved network keeps the batch it was built with. ``allow_unsupported`` lets an ONNX
@@ -30,7 +31,7 @@ def load_model(spec: str, batch: int = 1, phase: str = "prefill", seq_len: int |
     if zoo.is_zoo_name(spec) and not path.is_file():
         return zoo.build(spec, batch, phase, seq_len, kv_len)
     suffix = path.suffix.lower()
-    if suffix in (".onnx", ".yaml", ".yml", ".json", ".net") and not path.is_file():
+    if suffix in (".onnx", ".yaml", ".yml", ".json", ".net", ".txt") and not path.is_file():
         raise SpecError.single(spec, "", "an existing file")
     if suffix == ".onnx":
         from picojoule.importers.onnx_import import import_onnx
@@ -39,7 +40,9 @@ def load_model(spec: str, batch: int = 1, phase: str = "prefill", seq_len: int |
     if suffix == ".net":
         from picojoule.workload.network_io import network_from_text
 
-        return network_from_text(path.read_text(), spec)
+        return network_from_text(read_text(path, "network file"), spec)
+    if suffix == ".txt":
+        return _layer_list(read_text(path, "layer list"), path.stem, spec)
     if suffix in (".yaml", ".yml", ".json"):
         return _load_document(path, batch, phase, seq_len, kv_len)
     if path.suffix:
@@ -64,3 +67,31 @@ def _load_document(path: Path, batch: int, phase: str, seq_len: int | None,
         return network_from_dict(data, where)
     raise SpecError.single(where, "", "a network (with 'nodes') or a transformer config "
                                       "(with 'model_type')")
+
+
+def _layer_list(text: str, name: str, where: str) -> Network:
+    """A network from one layer per line; unnamed layers become ``layer1``, ``layer2``..."""
+    from picojoule.errors import Collector
+    from picojoule.workload.network import Node
+    from picojoule.workload.text import parse_layer
+
+    c = Collector(where)
+    nodes: list[Node] = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            layer = parse_layer(line, f"{where}: line {n}")
+        except SpecError as exc:
+            c.extend(exc.problems)
+            continue
+        if layer.name == layer.kind:
+            layer = layer.with_name(f"layer{len(nodes) + 1}")
+        # a bmm multiplies two activations; the other kinds' second operand is parameters
+        params = 0 if layer.kind == "bmm" else layer.size("weights")
+        nodes.append(Node(layer, params=params))
+    if not nodes and not c.problems:
+        c.add("", "at least one layer line such as 'conv2d C=64 M=64 P=56 Q=56 R=3 S=3'")
+    c.raise_if_any()
+    return Network(name, tuple(nodes))
