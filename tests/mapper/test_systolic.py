@@ -53,3 +53,23 @@ def test_systolic_arrays_report_more_cycles_than_the_throughput_bound():
                                           budget=Budget(3000)))
     throughput_only = layer.macs / r.stats.used_pes
     assert r.stats.cycles > throughput_only
+
+
+def test_static_energy_follows_the_systolic_cycles():
+    """Fill and drain lengthen the run, and static power is charged for the whole of it: the
+    reported energy must agree with the reported cycles."""
+    import dataclasses
+
+    from picojoule.cost import evaluate
+
+    base = load_preset("simple-systolic")  # unlimited DRAM bandwidth: compute-bound timing
+    arch = dataclasses.replace(base, static_power_mw=100.0, levels=(
+        dataclasses.replace(base.levels[0], read_bandwidth_bits=None), *base.levels[1:]))
+    layer = gemm(M=1, N=1000, K=512)  # a batch-1 fc: folds are short, fill/drain dominate
+    result = search(layer, arch, SearchOptions(budget=Budget(evaluations=2000)))
+    stats = result.stats
+    throughput_only = evaluate(layer, arch, result.mapping)
+    assert stats.cycles > throughput_only.cycles
+    assert stats.static_energy_pj == pytest.approx(100.0 * 1e9 * stats.cycles / arch.clock_hz)
+    extra = stats.static_energy_pj - throughput_only.static_energy_pj
+    assert stats.energy_pj == pytest.approx(throughput_only.energy_pj + extra)

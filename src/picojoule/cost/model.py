@@ -148,22 +148,25 @@ def _hop(hops: np.ndarray | None, levels: range) -> np.ndarray | float:
 CHUNK = 2048  # mappings per pass: keeps every intermediate array in cache
 
 
-def evaluate_batch(layer: Layer, arch: Arch, batch: MappingBatch,
-                   energy: EnergyModel) -> BatchStats:
+def evaluate_batch(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel,
+                   min_cycles: np.ndarray | None = None) -> BatchStats:
     """Counts, energy, cycles and validity of every mapping in ``batch``.
 
-    Large batches are evaluated in chunks of ``CHUNK`` (the arithmetic is per mapping, so
-    chunking changes no number) and the results concatenated.
+    ``min_cycles`` (B,) is a further lower bound on each mapping's cycles from a timing model
+    outside this one (a systolic array's fill and drain); static energy and utilization follow
+    the resulting cycles. Large batches are evaluated in chunks of ``CHUNK`` (the arithmetic
+    is per mapping, so chunking changes no number) and the results concatenated.
     """
     if len(batch) <= CHUNK:
-        return _evaluate_chunk(layer, arch, batch, energy)
-    parts = [_evaluate_chunk(layer, arch, batch.take(slice(i, i + CHUNK)), energy)
+        return _evaluate_chunk(layer, arch, batch, energy, min_cycles)
+    parts = [_evaluate_chunk(layer, arch, batch.take(slice(i, i + CHUNK)), energy,
+                             None if min_cycles is None else min_cycles[i:i + CHUNK])
              for i in range(0, len(batch), CHUNK)]
     return BatchStats.concat(parts)
 
 
-def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
-                    energy: EnergyModel) -> BatchStats:
+def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel,
+                    min_cycles: np.ndarray | None) -> BatchStats:
     nest = _nest(batch)
     hops = _hops_mm(batch, arch)
     L, _D, B = nest.T.shape
@@ -227,12 +230,13 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch,
                 counts[p, o, 0] += reads
                 network_bits_mm += reads * bits[p] * _hop(hops, range(p, c))
     return _finish(layer, arch, batch, energy, nest, counts, op_bits, network_bits_mm,
-                   used_bits, exploit)
+                   used_bits, exploit, min_cycles)
 
 
 def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, nest: _Nest,
             counts: np.ndarray, bits: np.ndarray, network_bits_mm: np.ndarray,
-            used_bits: np.ndarray, exploit: float) -> BatchStats:
+            used_bits: np.ndarray, exploit: float,
+            min_cycles: np.ndarray | None) -> BatchStats:
     _L, _D, B = nest.T.shape
     width = np.array([lv.width_bits for lv in energy.levels], dtype=np.float64)
     read_pj = (np.array([lv.read_pj for lv in energy.levels]) / width)[:, None, None]
@@ -248,6 +252,8 @@ def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, 
     write_per_inst = write_bits.sum(axis=1) / nest.inst
     skip = exploit if arch.compute.sparse_action == "skip" else 1.0
     cycles = nest.compute_cycles.astype(np.float64) * skip
+    if min_cycles is not None:
+        cycles = np.maximum(cycles, min_cycles)
     valid = np.ones(B, dtype=bool)
     for lv, spec in enumerate(arch.levels):
         if spec.read_bandwidth_bits is not None:

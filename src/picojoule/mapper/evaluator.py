@@ -107,10 +107,10 @@ class Evaluator:
     def _cost(self, factors: np.ndarray, orders: np.ndarray) -> np.ndarray:
         space = self.space
         batch = space.batch(factors, orders)
-        stats = evaluate_batch(space.layer, space.arch, batch, self.energy)
-        cycles = stats.cycles
-        if space.arch.systolic and self.objective.cycles_exp:
-            cycles = np.maximum(cycles, systolic_cycles(batch, space.layer, space.arch,
-                                                        space.stationary))
+        timing = None  # fill/drain matter to cycles, and to energy through static power
+        if space.arch.systolic and (self.objective.cycles_exp or space.arch.static_power_mw):
+            timing = systolic_cycles(batch, space.layer, space.arch, space.stationary)
+        stats = evaluate_batch(space.layer, space.arch, batch, self.energy, timing)
         self.evaluated += len(factors)
-        return np.where(stats.valid, self.objective.score(stats.energy_pj, cycles), np.inf)
+        return np.where(stats.valid, self.objective.score(stats.energy_pj, stats.cycles),
+                        np.inf)

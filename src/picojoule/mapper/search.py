@@ -8,7 +8,6 @@ otherwise.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -122,11 +121,9 @@ def mapping_stats(layer: Layer, arch: Arch, mapping: Mapping, constraints: Const
     path by which search results and cached results are both costed)."""
     energy = energy if energy is not None else energy_model(arch, layer)
     batch = batch_of_one(mapping, layer, arch)
-    stats = evaluate_batch(layer, arch, batch, energy).row(0)
-    if arch.systolic:
-        cycles = float(systolic_cycles(batch, layer, arch, constraints.stationary)[0])
-        stats = dataclasses.replace(stats, cycles=max(stats.cycles, cycles))
-    return stats
+    timing = systolic_cycles(batch, layer, arch, constraints.stationary) if arch.systolic \
+        else None
+    return evaluate_batch(layer, arch, batch, energy, timing).row(0)
 
 
 def diagnose(layer: Layer, arch: Arch, space: MappingSpace) -> list[Problem]:
