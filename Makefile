@@ -3,16 +3,25 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.picojoule-installed
+LOCK   := requirements.lock
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: demo test test-slow bench bench-peers lint venv clean
+.PHONY: demo test test-slow bench bench-peers lint venv lock clean
 
-$(STAMP): pyproject.toml
+# Exact versions of everything from requirements.lock (torch==2.13.0+cpu is the CPU wheel
+# present on these machines); then picojoule itself, editable, without resolving anything.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	# torch first and pinned: this installs the CPU wheel present on these machines.
-	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[torch,onnx,data,dev]'
+	$(BIN)/pip install -q -r $(LOCK)
+	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
+
+# Regenerate the lock from pyproject.toml's ranges (all extras) with pip-tools.
+lock:
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install -q pip-tools==7.6.2
+	.lock-venv/bin/pip-compile -q --all-extras --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file $(LOCK) pyproject.toml
 
 venv: $(STAMP)
 
@@ -46,4 +55,4 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .lock-venv .pytest_cache .mypy_cache .ruff_cache

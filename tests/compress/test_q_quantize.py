@@ -32,9 +32,11 @@ W4A8 = PTQConfig(weight=QuantSpec(bits=4), input=QuantSpec(bits=8))
 
 
 @pytest.fixture(scope="module")
-def _base() -> nn.Module:
-    """LeNet-300-100 trained 3 epochs on 20k MNIST images, cached outside the repo (~15 s once)."""
-    return load_or_train("lenet300100", epochs=3, train_limit=20_000)
+def _base(tmp_path_factory: pytest.TempPathFactory) -> nn.Module:
+    """LeNet-300-100 trained 3 epochs on 20k MNIST images (~15 s), in this run's own temporary
+    cache: a test never reuses weights that another run wrote."""
+    return load_or_train("lenet300100", cache_dir=tmp_path_factory.mktemp("models"), epochs=3,
+                         train_limit=20_000)
 
 
 @pytest.fixture
@@ -143,11 +145,14 @@ def test_ptq_is_deterministic(trained) -> None:
     assert torch.equal(a(x), b(x))
 
 
-def test_qat_improves_on_ptq_at_4_bits_on_mnist(trained) -> None:
-    """W4A4 (per-tensor, max calibration) on LeNet-300-100: PTQ vs 1 epoch of LSQ QAT on 4k
-    held-out training images. The base model is trained once (3 epochs on 20k) and cached."""
+def test_qat_lowers_the_quantized_loss_that_ptq_leaves(trained) -> None:
+    """W4A4 (per-tensor, max calibration) on LeNet-300-100: PTQ vs one epoch of LSQ QAT on 4k
+    held-out training images. What QAT guarantees is that training with the quantizer in the
+    loop lowers the quantized model's loss; measured as cross-entropy (not a few tenths of a
+    point of accuracy, which 2k images cannot resolve) on the data it trained on and on all 10k
+    test images."""
     base = trained()
-    x_test, y_test = load_mnist("test", limit=2000)
+    x_test, y_test = load_mnist("test")
     x_train, y_train = load_mnist("train", limit=24_000)
     fine_tune = (x_train[20_000:], y_train[20_000:])
     calib = [x_train[:512]]
@@ -159,8 +164,13 @@ def test_qat_improves_on_ptq_at_4_bits_on_mnist(trained) -> None:
     quantize_(qat, QATConfig(**cfg, clip_learning="lsq"), calibration=calib)  # type: ignore[arg-type]
     assert evaluate_accuracy(qat, x_test, y_test) == evaluate_accuracy(ptq, x_test, y_test)
     train(qat, fine_tune, epochs=1, lr=1e-4)
-    acc_ptq, acc_qat = (evaluate_accuracy(m, x_test, y_test) for m in (ptq, qat))
-    assert acc_qat > acc_ptq + 0.003, (acc_ptq, acc_qat)
+
+    def loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+        with torch.no_grad():
+            return float(torch.nn.functional.cross_entropy(model.eval()(x), y))
+
+    assert loss(qat, *fine_tune) < 0.9 * loss(ptq, *fine_tune)
+    assert loss(qat, x_test, y_test) < loss(ptq, x_test, y_test)
 
 
 @pytest.mark.parametrize("mode", ["pact", "octav"])

@@ -146,17 +146,24 @@ def load_or_train(
 ) -> nn.Module:
     """A model trained on MNIST, from the cache if there, else trained now and cached.
 
-    The cache file name carries the training settings, so changing them trains anew.
-    Defaults: 8 epochs for LeNet-300-100, 3 for LeNet-5, full 60k training set.
+    The cache file name carries everything that changes the weights (model, epochs, seed,
+    training-set size, torch version, one training thread), so changing any trains anew.
+    The initial weights come from ``seed`` too, and training runs on one thread: floating-point
+    reductions split over more threads round differently, and the weights would then depend on
+    the machine. Defaults: 8 epochs for LeNet-300-100, 3 for LeNet-5, full 60k training set.
     """
     from picojoule.compress.data import load_mnist
 
-    model = build(name)
+    if name not in MODELS:
+        build(name)  # raises the one clear error
     if epochs is None:
         epochs = 8 if name == "lenet300100" else 3
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     limit_tag = "full" if train_limit is None else f"n{train_limit}"
-    path = directory / f"{name}-e{epochs}-s{seed}-{limit_tag}-torch{torch.__version__}.pt"
+    path = directory / (f"{name}-e{epochs}-s{seed}-{limit_tag}-t1-"
+                        f"torch{torch.__version__}.pt")
+    torch.manual_seed(seed)
+    model = build(name)
     if path.is_file():
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
@@ -165,7 +172,12 @@ def load_or_train(
             return model
         except (RuntimeError, OSError, EOFError, ValueError):
             pass  # a corrupt or stale cache file is retrained and overwritten below
-    train(model, load_mnist("train", limit=train_limit), epochs=epochs, seed=seed)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        train(model, load_mnist("train", limit=train_limit), epochs=epochs, seed=seed)
+    finally:
+        torch.set_num_threads(threads)
     directory.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     torch.save(model.state_dict(), tmp)
