@@ -158,7 +158,7 @@ def test_word_bits_capacity_check(make_arch):
     assert evaluate(gemm(M=4, N=6, K=8), fits, mapping).cycles == 192
     own = make_arch({"name": "DRAM", "kind": "dram"},
                     {"name": "buf", "kind": "sram", "capacity_bits": 319})
-    with pytest.raises(SpecError, match="buf: .*got 320"):
+    with pytest.raises(SpecError, match=r"buf: .*got 320"):
         evaluate(gemm(M=4, N=6, K=8), own, mapping)
 
 
