@@ -13,7 +13,9 @@ Per operand and level that keeps it:
 * a parent's reads serve its child's fills, divided by multicast over irrelevant spatial dims
   (or, with ``window_multicast``, the union of overlapping child windows);
 * outputs are read-modify-write: children's evictions are parent updates (reduced spatially
-  over irrelevant spatial dims), revisits read partial sums back, first visits read nothing;
+  over irrelevant spatial dims), revisits read partial sums back (one child refilled per read,
+  or every reduced child with the fan-out's ``psum_refill: multicast``), first visits read
+  nothing;
   the innermost output level takes one update per MAC. As in Timeloop, draining a level to its
   parent is counted as the parent's update only.
 """
@@ -130,6 +132,20 @@ def _spatial_factor(nest: _Nest, arch: Arch, levels: range, dims: tuple[int, ...
     return out
 
 
+def _refill_multicast(nest: _Nest, arch: Arch, levels: range,
+                      dims: tuple[int, ...]) -> np.ndarray | int:
+    """Children filled by one partial-sum read under a spatial reduction: 1 by default (the
+    sum returns to one child, the others restart from zero); the reduction factor of the
+    fan-outs whose ``psum_refill`` is ``multicast`` (Timeloop: every child counts a fill)."""
+    out: np.ndarray | int = 1
+    for m in levels:
+        fan = arch.levels[m].fanout
+        if fan.reduction and fan.psum_refill == "multicast":
+            for d in dims:
+                out = out * nest.S[m, d]
+    return out
+
+
 def _hops_mm(batch: MappingBatch, arch: Arch) -> np.ndarray | None:
     """(L, B) wire length one transfer crosses through each level's fan-out: half the span of
     the used array on each axis (a first-order model); None when no fan-out has a pitch."""
@@ -206,7 +222,8 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
                 revisits = (visits[c - 1] - distinct[c]) * nest.inst[c] / red
                 counts[p, o, 2] += evictions
                 counts[p, o, 0] += revisits
-                counts[c, o, 1] += revisits
+                counts[c, o, 1] += revisits * _refill_multicast(nest, arch, range(p, c),
+                                                                irrelevant)
                 network_bits_mm += (evictions + revisits) * bits[p] * _hop(hops, range(p, c))
         else:
             mc = _spatial_factor(nest, arch, below, irrelevant, "multicast")
