@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from picojoule.analysis.cache import VERSION, DiskCache, layer_seed
 from picojoule.report import render_html
 from picojoule.report.html import PlotData
@@ -57,3 +59,31 @@ def test_the_not_mapped_section_is_escaped():
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img" not in page
     assert "psum_spad: a &lt; b &amp; c" in page
     assert "t&lt;1&gt;" in page
+
+
+def test_csv_energy_columns_add_up_and_the_notes_explain_static_and_fc(tmp_path, capsys):
+    # eyeriss has 30 mW of static power and a 250 um PE pitch, so both rows are present; a
+    # batch-1 fc layer (each weight used once) waits on DRAM: 512 x 64 weights x 8 b over a
+    # 19.2 b/cycle DRAM link take >= 13,653 cycles, far more than 32,768 MACs need on any
+    # dozen PEs.
+    import csv
+
+    from picojoule.cli.main import main
+
+    f = tmp_path / "net.txt"
+    f.write_text("conv2d C=8 M=8 P=8 Q=8 R=3 S=3\nfc C=512 M=64\n")
+    rc = main(["analyze", str(f), "--arch", "eyeriss", "--budget", "2000", "--workers", "1",
+               "--csv", str(tmp_path / "o.csv")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    rows = list(csv.DictReader((tmp_path / "o.csv").open()))
+    assert {"mac_energy_pj", "network_energy_pj", "static_energy_pj"} <= set(rows[0])
+    for row in rows:
+        parts = sum(float(v) for k, v in row.items() if k.endswith("_energy_pj"))
+        assert parts == pytest.approx(float(row["energy_pj"]), rel=1e-12)
+        assert float(row["static_energy_pj"]) > 0 and float(row["network_energy_pj"]) > 0
+    fc = rows[1]
+    assert float(fc["cycles"]) >= 512 * 64 * 8 / 19.2
+    text = " ".join(out.split())
+    assert "static: 30 mW of idle power" in text and "network: on-chip wires" in text
+    assert "bandwidth-bound: layer2" in text and "DRAM weight reads" in text
