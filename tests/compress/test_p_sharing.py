@@ -102,3 +102,23 @@ def test_relative_positions_hand_computed() -> None:
     assert record.position_bits_huffman == 6
     assert record.index_bits_fixed == 3
     assert sorted(layer.weight[0, [0, 1, 35]].tolist()) == pytest.approx([1.1, 1.1, 3.0])
+
+
+def test_sharing_a_deepcopy_leaves_the_pruned_original_intact() -> None:
+    # torch's parametrize injects one class per module; copy.deepcopy shares that class, so
+    # removing the copy's parametrization used to delete `.weight` from the original's class.
+    import copy
+
+    torch.manual_seed(0)
+    original = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 4))
+    prune_(original, MagnitudePruning(sparsity=0.5))
+    x = torch.randn(3, 8)
+    before = original(x).detach().clone()
+    weights_before = [m.weight.detach().clone() for m in (original[0], original[2])]
+    clone = copy.deepcopy(original)
+    share_weights_(clone, WeightSharing(bits=2))
+    for m, w in zip((original[0], original[2]), weights_before, strict=True):
+        assert torch.equal(m.weight, w)  # still there, still the masked weights
+    assert torch.equal(original(x), before)
+    # and the copy is shared: at most 2**2 distinct non-zero values per layer
+    assert all(len(set(m.weight[m.weight != 0].tolist())) <= 4 for m in (clone[0], clone[2]))

@@ -92,19 +92,65 @@ SPECS += [QuantSpec(format="uint", bits=3, symmetric=False), QuantSpec(format="l
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.label()}-{s.granularity}-"
                          f"{s.calibration}")
 def test_fake_quant_is_decode_of_encode(spec) -> None:
+    # Two independent paths: the fake quantizer a quantized module runs (WeightQuant's
+    # forward: fake_quant_fixed on the grouped weights with the frozen scales) against
+    # decode(encode(w)) (QTensor.dequantize of the codes quantize_tensor stored).
+    from picojoule.compress.quantize import WeightQuant
+
     gen = torch.Generator().manual_seed(1)
     w = torch.randn(24, 50, generator=gen) * torch.rand(24, 1, generator=gen)
     q = quantize_tensor(w, spec)
     deq = q.dequantize()
     assert deq.shape == w.shape
-    manual = q.fmt.decode(q.codes)
-    if q.zero_point is not None:
-        manual = manual - q.zero_point
-    manual = (manual * q.scale).reshape(24, -1)[:, :50]
-    assert torch.equal(deq, manual)
+    fake = WeightQuant(q, spec)(w)
+    assert torch.equal(fake, deq)
+    assert not torch.equal(deq, w)  # it did quantize
     assert int(q.codes.min()) >= 0 and int(q.codes.max()) < 2**q.fmt.bits
     real_codes = q.codes.reshape(24, -1)[:, :50]  # ragged groups are padded; padding is cropped
     assert bool(torch.isin(real_codes, q.fmt.code_points()).all())
+
+
+def test_int4_per_channel_max_by_hand() -> None:
+    # row max 7 -> scale 7/qmax = 1; 7, -3.5, 1, 0.5 round half to even -> 7, -4, 1, 0.
+    # Row two: max 14 -> scale 2; 14, 3, -5, 1 / 2 = 7, 1.5, -2.5, 0.5 -> 7, 2, -2, 0 -> x2.
+    w = torch.tensor([[7.0, -3.5, 1.0, 0.5], [14.0, 3.0, -5.0, 1.0]])
+    q = quantize_tensor(w, QuantSpec(bits=4, granularity="per_channel"))
+    assert q.scale.flatten().tolist() == [1.0, 2.0]
+    assert q.dequantize().tolist() == [[7.0, -4.0, 1.0, 0.0], [14.0, 4.0, -4.0, 0.0]]
+
+
+def test_mx_scale_is_floor_log2_amax_minus_the_element_emax() -> None:
+    # OCP MX v1.0: X = 2^(floor(log2 amax) - emax_elem). amax 48 -> floor(log2 48) = 5.
+    # FP4 E2M1 max 6 -> emax 2 -> X = 2^3 = 8 (48/8 = 6, 8/8 = 1, -16/8 = -2: exact codes);
+    # FP8 E4M3 max 448 -> emax 8 -> X = 2^-3. Dropping -emax would give X = 32 and lose 8.
+    w = torch.zeros(1, 32)
+    w[0, :3] = torch.tensor([48.0, 8.0, -16.0])
+    mx4 = quantize_tensor(w, QuantSpec(format="mxfp4"))
+    assert mx4.scale.flatten().tolist() == [8.0]
+    assert torch.equal(mx4.dequantize(), w)
+    assert quantize_tensor(w, QuantSpec(format="mxfp8")).scale.flatten().tolist() == [0.125]
+
+
+def test_percentile_calibration_interpolates_below_the_max() -> None:
+    # |x| = 1..100: the 90th percentile by linear interpolation sits at position
+    # 0.9 * 99 = 89.1 of the sorted values, between 90 and 91 -> 90.1 (max would be 100).
+    w = torch.arange(1, 101, dtype=torch.float32).reshape(1, 100)
+    q = quantize_tensor(w, QuantSpec(bits=8, calibration="percentile", percentile=90,
+                                     granularity="per_tensor"))
+    assert q.clip.item() == pytest.approx(90.1, abs=1e-4)
+    assert q.scale.item() == pytest.approx(90.1 / 127, rel=1e-6)
+
+
+def test_affine_zero_point_includes_qmin() -> None:
+    # signed 4-bit affine: qmin -8, qmax 7. Range [-1, 2]: scale 3 / 15 = 0.2;
+    # zero point round(qmin - lo / scale) = round(-8 + 5) = -3 (dropping qmin: +5).
+    # -1 -> round(-5) - 3 = -8 = qmin; 2 -> 10 - 3 = 7 = qmax: both ends exact, and 0 exact.
+    w = torch.tensor([[-1.0, 0.0, 2.0]])
+    q = quantize_tensor(w, QuantSpec(format="int", bits=4, symmetric=False,
+                                     granularity="per_tensor"))
+    assert q.zero_point is not None and q.zero_point.flatten().tolist() == [-3]
+    assert q.scale.item() == pytest.approx(0.2, rel=1e-6)
+    assert torch.allclose(q.dequantize(), w, atol=1e-6) and q.dequantize()[0, 1].item() == 0.0
 
 
 def test_block_scales_follow_their_standards() -> None:

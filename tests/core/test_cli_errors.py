@@ -105,6 +105,12 @@ def test_arch_list_and_show(capsys):
     assert code == 0 and "psum_spad" in out and "source:" in out
 
 
-def test_demo_runs(capsys):
-    code, out, _ = run(capsys, "demo")
+def test_demo_runs(capsys, tmp_path):
+    code, out, _ = run(capsys, "demo", "--one-layer")
     assert code == 0 and "pJ/MAC" in out and "[shared_glb]" in out
+    # the default is what `make demo` runs: all of ResNet-18 on eyeriss, with the report
+    report = tmp_path / "demo.html"
+    code, out, _ = run(capsys, "demo", "--report", str(report))
+    assert code == 0 and "resnet-18 on eyeriss" in out
+    assert "12 distinct layers of 21" in out and "total energy" in out
+    assert report.read_text().startswith("<!DOCTYPE html>")

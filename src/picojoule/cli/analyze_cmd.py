@@ -15,6 +15,7 @@ from rich.table import Table
 from picojoule.analysis import NetworkAnalysis, analyze
 from picojoule.arch.loader import load_arch
 from picojoule.cli.map_cmd import add_search_args, progress_bar, search_options
+from picojoule.cli.notes import stats_notes, utilization_notes
 from picojoule.cli.render import stats_table
 from picojoule.errors import SpecError
 from picojoule.mapping.text import format_mapping
@@ -66,19 +67,21 @@ def write_csv(a: NetworkAnalysis, path: str) -> None:
     try:
         with open(path, "w", newline="") as fh:
             w = csv.writer(fh)
+            # energy_pj = the level columns + mac + network (wires) + static (idle power)
             w.writerow(["name", "layer", "macs", "energy_pj", "pj_per_mac", "cycles",
                         "utilization", *(f"{lv}_energy_pj" for lv in levels), "mac_energy_pj",
-                        "mapping", "error"])
+                        "network_energy_pj", "static_energy_pj", "mapping", "error"])
             for r in a.layers:
                 s = r.stats
                 if s is None:
-                    w.writerow([r.name, r.layer.to_text(), r.layer.macs, *[""] * (6 + len(
+                    w.writerow([r.name, r.layer.to_text(), r.layer.macs, *[""] * (8 + len(
                         levels)), r.error])
                     continue
                 mapping = " | ".join(format_mapping(r.mapping).splitlines()) if r.mapping else ""
                 w.writerow([r.name, r.layer.to_text(), s.macs, s.energy_pj, s.pj_per_mac,
                             s.cycles, s.utilization, *(s.level_energy_pj(lv) for lv in levels),
-                            s.mac_energy_pj, mapping, ""])
+                            s.mac_energy_pj, s.network_energy_pj, s.static_energy_pj, mapping,
+                            ""])
     except OSError as exc:
         raise SpecError.single(path, "", f"a writable CSV path ({exc.strerror})") from None
 
@@ -128,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
                      f"{t.utilization:.3f}; area {t.area_um2 / 1e6:.3f} mm²",
                      f"{a.distinct} distinct layers of {len(a.layers)}: {a.searched} searched, "
                      f"{a.cache_hits} from cache, {a.seconds:.2f} s"):
+            out.print(line, markup=False, highlight=False)
+        for line in (*stats_notes(t), *utilization_notes(a)):
             out.print(line, markup=False, highlight=False)
     if a.vector_ops:
         out.print(f"{len(a.vector_ops)} vector operations not costed yet (no vector-unit "

@@ -50,5 +50,7 @@ def summary_lines(stats: Stats) -> list[str]:
 def print_stats(stats: Stats, title: str, console: Console | None = None) -> None:
     console = console or Console()
     console.print(stats_table(stats, title))
-    for line in summary_lines(stats):
+    from picojoule.cli.notes import stats_notes
+
+    for line in (*summary_lines(stats), *stats_notes(stats)):
         console.print(line, markup=False, highlight=False)
