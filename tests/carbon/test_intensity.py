@@ -62,5 +62,5 @@ def test_unknown_region_names_the_closest():
         lookup("USA/califrnia")
     assert len(err.value.problems) == 1
     assert "closest: USA/california" in str(err.value)
-    with pytest.raises(SpecError, match="closest: .*FRA"):
+    with pytest.raises(SpecError, match=r"closest: .*FRA"):
         lookup("Frnace")

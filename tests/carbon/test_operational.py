@@ -87,7 +87,7 @@ def test_bad_jobs(devices, power, seconds, field):
 
 
 def test_bad_pue_and_intensity():
-    with pytest.raises(SpecError, match="PUE between 1.0"):
+    with pytest.raises(SpecError, match=r"PUE between 1\.0"):
         pue_value(0.8)
     with pytest.raises(SpecError, match="hyperscaler"):
         pue_value("hyperscalr")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -87,7 +88,7 @@ def test_electricity_maps_layout_and_best_region(tmp_path):
 
 
 def test_sample_profile_is_labelled_synthetic():
-    text = open(sample_profile_path(), encoding="utf-8").read()
+    text = Path(sample_profile_path()).read_text(encoding="utf-8")
     assert text.count("synthetic") >= 72
     profs = read_profiles(sample_profile_path())
     assert set(profs) == {"FR", "DE", "US-CAL-CISO"}
