@@ -2,7 +2,8 @@
 
 Per die:      E_die = area x (CI_fab x EPA + GPA + MPA) / yield
 Packaging:    N_ic x K_r
-Memory:       capacity_GB x CPS (DRAM, HBM, flash, HDD)
+Memory:       capacity_GB x CPS (DRAM, HBM, flash, HDD); the paper's form, while ACT's v2
+              code also divides by a yield (``Memory.fab_yield`` gives that)
 Job's share:  E x T / (LT x utilization)     (ACT: CF = OP + T/LT x E; utilization 1 there)
 
 EPA (fab energy per area), GPA (gases per area, by abatement), MPA (materials per area), yield,
@@ -46,6 +47,8 @@ class Memory:
     kind: str  # dram | hbm | flash | hdd
     capacity_gb: float
     process: str | None = None  # a row of act_storage.csv; None: the kind's first row
+    # None: ACT's paper, E = CPS x capacity; ACT's v2 code divides by its 0.875 fab yield
+    fab_yield: float | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ def _check(hw: Hardware) -> None:
                                                for f in storage_figures()):
             c.add(f"memories[{i}].process", f"a {m.kind} process of act_storage.csv, got "
                                             f"{m.process!r}")
+        if m.fab_yield is not None and not 0 < m.fab_yield <= 1:
+            c.add(f"memories[{i}].fab_yield", f"a yield above 0 and at most 1, got "
+                                              f"{m.fab_yield!r}")
         if not (isinstance(m.capacity_gb, int | float) and 0 <= m.capacity_gb <= 1e7):
             c.add(f"memories[{i}].capacity_gb", f"a capacity in GB from 0 to 1e7, got "
                                                 f"{m.capacity_gb!r}")
@@ -156,7 +162,7 @@ def embodied(hw: Hardware) -> Embodied:
     for m in hw.memories:
         fig = next(f for f in storage_figures()
                    if f.kind == m.kind and (m.process is None or f.process == m.process))
-        memory += m.capacity_gb * fig.g_per_gb / 1000.0
+        memory += m.capacity_gb * fig.g_per_gb / (m.fab_yield or 1.0) / 1000.0
         sources.add(fig.source)
     packaging = hw.packaged_ics * act_float("packaging_g_per_ic") / 1000.0
     return Embodied(hw.name, energy, gases, materials, packaging, memory, tuple(notes),
