@@ -117,3 +117,17 @@ def test_analyze_with_carbon(capsys):
 def test_analyze_bad_carbon_fails_first(capsys):
     code, _, err = run(capsys, "analyze", "lenet-5", "--arch", "eyeriss", "--carbon", "Frnce")
     assert code == 2 and "--carbon: a region" in err and "closest: FRA" in err
+
+
+def test_energy_input(capsys):
+    # 1,000 kWh x PUE 1.2 x 400 g/kWh = 480 kg; no devices, no embodied
+    code, out, _ = run(capsys, "carbon", "--energy-kwh", "1000", "--pue", "1.2", "--intensity",
+                       "400", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["operational_kg_co2e"] == pytest.approx(480.0) and doc["embodied"] is None
+    code, _, err = run(capsys, "carbon", "--energy-kwh", "1000", "--device", "a100",
+                       "--region", "FRA")
+    assert code == 2 and "a duration too" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "carbon", "--energy-kwh", "-4", "--region", "FRA")
+    assert code == 2 and "--energy-kwh: an energy in kWh at least 0" in err

@@ -16,7 +16,6 @@ that drew energy came from a counter, and ``reasons`` explains each estimate.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +43,7 @@ class Component:
 class Measurement:
     """Energy of one run as CodeCarbon recorded it, and how much of it was measured."""
 
-    seconds: float
+    seconds: float  # the tracker's span, start to stop, which its energy covers
     energy_kwh: float
     components: tuple[Component, ...]
     codecarbon_kg_co2e: float  # CodeCarbon's own figure (PUE 1, its intensity for the country)
@@ -142,13 +141,11 @@ def measure(fn: Callable[[], T], *, country_iso_code: str, output_dir: str | Pat
         force_mode_cpu_load=False, rapl_include_dram=False, rapl_prefer_psys=False,
         on_csv_write="append", metadata=None, logger_preamble="", wue=0.0,
         api_call_interval=8, experiment_id=None)
-    started = time.perf_counter()
     tracker.start()
     try:
         value = fn()
     finally:
         tracker.stop()
-    seconds = time.perf_counter() - started
     data = tracker.final_emissions_data
     if data is None:
         raise SpecError.single("codecarbon", "", "a tracker that records the run (CodeCarbon "
@@ -157,7 +154,7 @@ def measure(fn: Callable[[], T], *, country_iso_code: str, output_dir: str | Pat
     reasons = counter_reasons() if not all(c.counter for c in comps if c.energy_kwh > 0) else ()
     estimated = [f"{c.name}: estimated by CodeCarbon's {c.method}" for c in comps
                  if not c.counter and c.energy_kwh > 0]
-    return value, Measurement(seconds, float(data.energy_consumed), comps,
+    return value, Measurement(float(data.duration), float(data.energy_consumed), comps,
                               float(data.emissions), iso.region, codecarbon_version(),
                               str(out / "emissions.csv"), (*reasons, *estimated))
 
