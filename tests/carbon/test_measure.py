@@ -3,6 +3,7 @@ estimate labelled as one."""
 
 from __future__ import annotations
 
+import signal
 import socket
 import tempfile
 from pathlib import Path
@@ -26,6 +27,7 @@ def test_offline_run_writes_only_where_asked(tmp_path, monkeypatch):
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
+    handlers = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
     lock = Path(tempfile.gettempdir()) / ".codecarbon.lock"
     lock_before = lock.exists()
     value, m = measure(lambda: sum(i * i for i in range(200_000)), country_iso_code="FRA",
@@ -35,6 +37,7 @@ def test_offline_run_writes_only_where_asked(tmp_path, monkeypatch):
     assert list(cwd.iterdir()) == []  # nothing written in the working directory
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["emissions.csv"]
     assert lock.exists() == lock_before
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
     assert m.energy_kwh > 0 and m.seconds > 0 and m.codecarbon_version == "3.3.2"
     if m.measured:
         assert m.label == "measured"

@@ -93,3 +93,14 @@ def test_bad_pue_and_intensity():
         pue_value("hyperscalr")
     with pytest.raises(SpecError, match="between 0 and 2,000"):
         user_intensity(-3.0)
+
+
+def test_grid_given_by_name_or_number():
+    # a region name is looked up, a number is gCO2e/kWh: 10 kWh x 1.0 x 250 g = 2.5 kg
+    assert carbon_of_energy(10.0, 60.0, 250.0, 1.0).operational_kg == pytest.approx(2.5)
+    by_name = carbon_of_energy(10.0, 60.0, "FRA", 1.0)
+    assert by_name.operational.intensity.region == "FRA"
+    with pytest.raises(SpecError, match="closest"):
+        carbon_of_energy(10.0, 60.0, "Frnace", 1.0)
+    with pytest.raises(SpecError, match="a duration"):
+        carbon_of_energy(10.0, -60.0, 250.0, 1.0)

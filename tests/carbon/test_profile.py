@@ -68,6 +68,8 @@ def test_window_limits_the_start(tmp_path):
     prof = plain(tmp_path, [400, 100, 100, 400, 400])
     s = best_start(prof, 3600, 1e6, window=(utc(3), utc(5)))
     assert s.best.start == utc(3) and s.best.kg_co2e == pytest.approx(400.0)
+    naive = best_start(prof, 3600, 1e6, window=(datetime(2024, 1, 1, 3), datetime(2024, 1, 1, 5)))
+    assert naive.best == s.best  # naive times are read as UTC
     with pytest.raises(SpecError, match="window inside the profile"):
         best_start(prof, 3 * 3600, 1e6, window=(utc(3), utc(5)))
 

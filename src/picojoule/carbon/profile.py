@@ -181,11 +181,16 @@ def _check_job(where: str, profile: Profile, seconds: float, power_w: float,
     c.raise_if_any()
 
 
+def _utc(t: datetime) -> datetime:
+    """Naive times are UTC, like the profiles' own."""
+    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
+
+
 def start_times(profile: Profile, seconds: float, facility_power_w: float,
                 window: tuple[datetime, datetime] | None = None) -> list[Placement]:
     """The job at every candidate start in ``window`` (default: the whole profile), sorted by
     start; the optimum over all real start times is among them (see the module doc)."""
-    lo, hi = window or (profile.start, profile.end)
+    lo, hi = (_utc(window[0]), _utc(window[1])) if window else (profile.start, profile.end)
     _check_job("schedule", profile, seconds, facility_power_w, (lo, hi))
     last = hi - timedelta(seconds=seconds)
     candidates = {lo, last}
@@ -256,7 +261,7 @@ def best_region(profiles: dict[str, Profile], here: str, seconds: float,
         raise SpecError.single("here", "", f"a zone of the profiles ({', '.join(profiles)}); got "
                                            f"{here!r}" + (f" (closest: {', '.join(close)})"
                                                           if close else ""))
-    t0 = start or max(p.start for p in profiles.values())
+    t0 = _utc(start) if start else max(p.start for p in profiles.values())
     rows = {}
     for zone, prof in profiles.items():
         window = (t0, prof.end)

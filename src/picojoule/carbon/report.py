@@ -17,6 +17,7 @@ from picojoule.carbon.embodied import Amortized, Hardware, amortize, embodied
 from picojoule.carbon.intensity import Intensity, codecarbon_version, lookup, user_intensity
 from picojoule.carbon.operational import (
     J_PER_KWH,
+    MAX_SECONDS,
     Job,
     Operational,
     check_energy_kwh,
@@ -92,6 +93,15 @@ class CarbonReport:
         return rows
 
 
+def as_intensity(grid: Intensity | str | float, where: str = "intensity") -> Intensity:
+    """An ``Intensity`` as given, a region name looked up, or a number of gCO2e/kWh."""
+    if isinstance(grid, Intensity):
+        return grid
+    if isinstance(grid, str):
+        return lookup(grid, where)
+    return user_intensity(grid, where)
+
+
 def resolve_intensity(region: str | None = None, g_per_kwh: float | None = None,
                       where: str = "--region") -> Intensity:
     """A region's figure from CodeCarbon's data, or a stated one; exactly one of the two."""
@@ -108,20 +118,25 @@ def _embodied(hardware: Hardware | None, devices: int, seconds: float,
     return amortize(embodied(hardware), devices, seconds, lifetime_years, utilization)
 
 
-def carbon_of_energy(energy_kwh: float, seconds: float, intensity: Intensity,
+def carbon_of_energy(energy_kwh: float, seconds: float, intensity: Intensity | str | float,
                      pue: Pue | float | str = "it-only", *, label: str = "run",
                      hardware: Hardware | None = None, devices: int = 1,
                      lifetime_years: float | None = None,
                      utilization: float | None = None) -> CarbonReport:
-    """CO2e of ``energy_kwh`` of IT energy used over ``seconds``."""
+    """CO2e of ``energy_kwh`` of IT energy used over ``seconds``; ``intensity`` an
+    ``Intensity``, a region name (``"FRA"``) or gCO2e/kWh; ``pue`` a ``Pue``, preset or number."""
     check_energy_kwh(energy_kwh)
+    if (isinstance(seconds, bool) or not isinstance(seconds, int | float)
+            or not 0 <= seconds <= MAX_SECONDS):
+        raise SpecError.single("seconds", "", f"a duration from 0 to {MAX_SECONDS:,.6g} s, got "
+                                              f"{seconds!r}")
     p = pue if isinstance(pue, Pue) else pue_value(pue, "pue")
-    op = operational(energy_kwh, p, intensity)
+    op = operational(energy_kwh, p, as_intensity(intensity))
     return CarbonReport(label, float(seconds), op,
                         _embodied(hardware, devices, seconds, lifetime_years, utilization))
 
 
-def carbon_of_job(job: Job, intensity: Intensity, pue: Pue | float | str, *,
+def carbon_of_job(job: Job, intensity: Intensity | str | float, pue: Pue | float | str, *,
                   label: str = "job", hardware: Hardware | None = None,
                   lifetime_years: float | None = None,
                   utilization: float | None = None) -> CarbonReport:
@@ -131,8 +146,9 @@ def carbon_of_job(job: Job, intensity: Intensity, pue: Pue | float | str, *,
                             lifetime_years=lifetime_years, utilization=utilization)
 
 
-def carbon_of_result(result: Result, intensity: Intensity, pue: Pue | float | str = "it-only",
-                     *, label: str = "result", hardware: Hardware | None = None,
+def carbon_of_result(result: Result, intensity: Intensity | str | float,
+                     pue: Pue | float | str = "it-only", *, label: str = "result",
+                     hardware: Hardware | None = None,
                      devices: int = 1, lifetime_years: float | None = None,
                      utilization: float | None = None) -> CarbonReport:
     """CO2e of any ``Result``: its energy at ``intensity`` and ``pue``, the embodied share of
@@ -143,7 +159,8 @@ def carbon_of_result(result: Result, intensity: Intensity, pue: Pue | float | st
     report = carbon_of_energy(energy_kwh, result.seconds, intensity, pue, label=label,
                               hardware=hardware, devices=devices,
                               lifetime_years=lifetime_years, utilization=utilization)
-    factor = report.operational.pue.pue * intensity.g_per_kwh / 1000.0 / PJ_PER_KWH
+    grid = report.operational.intensity
+    factor = report.operational.pue.pue * grid.g_per_kwh / 1000.0 / PJ_PER_KWH
     by_device = tuple((k[0], v * factor) for k, v in result.totals(by=("device",)).items())
     notes = () if result.seconds > 0 or hardware is None else (
         "the result has no wall-clock time: no embodied share",)
