@@ -131,3 +131,17 @@ def test_energy_input(capsys):
     assert code == 2 and "a duration too" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "carbon", "--energy-kwh", "-4", "--region", "FRA")
     assert code == 2 and "--energy-kwh: an energy in kWh at least 0" in err
+
+
+def test_shared_option_on_plain_joules():
+    import argparse
+
+    from picojoule.cli.carbon_option import add_carbon_args, carbon_settings, energy_carbon
+
+    p = argparse.ArgumentParser()
+    add_carbon_args(p)
+    assert carbon_settings(p.parse_args([])) is None
+    s = carbon_settings(p.parse_args(["--carbon", "300", "--carbon-pue", "hyperscaler"]))
+    # 3.6e9 J = 1,000 kWh x 1.10 x 300 g/kWh = 330 kg
+    r = energy_carbon(3.6e9, 86400.0, s)
+    assert r.operational_kg == pytest.approx(330.0)

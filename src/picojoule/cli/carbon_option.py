@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from picojoule.analysis import NetworkAnalysis
 from picojoule.carbon.embodied import Hardware, accelerator_hardware
 from picojoule.carbon.intensity import Intensity, lookup, user_intensity
+from picojoule.carbon.operational import J_PER_KWH
 from picojoule.carbon.params import Pue, pue_value
-from picojoule.carbon.report import CarbonReport, carbon_of_result
+from picojoule.carbon.report import CarbonReport, carbon_of_energy, carbon_of_result
 from picojoule.result import Result
 
 
@@ -63,6 +64,17 @@ def carbon_report(result: Result, settings: CarbonSettings, *, label: str = "run
                   hardware: Hardware | None = None, devices: int = 1) -> CarbonReport:
     return carbon_of_result(result, settings.intensity, settings.pue, label=label,
                             hardware=hardware, devices=devices,
+                            lifetime_years=settings.lifetime_years,
+                            utilization=settings.utilization)
+
+
+def energy_carbon(energy_j: float, seconds: float, settings: CarbonSettings, *,
+                  label: str = "run", hardware: Hardware | None = None,
+                  devices: int = 1) -> CarbonReport:
+    """The same for a command that has joules and seconds rather than a ``Result`` (an LLM
+    training estimate, a codesign point): IT energy ``energy_j`` over ``seconds``."""
+    return carbon_of_energy(energy_j / J_PER_KWH, seconds, settings.intensity, settings.pue,
+                            label=label, hardware=hardware, devices=devices,
                             lifetime_years=settings.lifetime_years,
                             utilization=settings.utilization)
 
