@@ -134,3 +134,14 @@ def test_best_start_beats_every_minute(values, minutes):
     grid = [prof.mean_g_per_kwh(utc(0) + timedelta(minutes=m), seconds)
             for m in range(0, 60 * len(values) - minutes + 1)]
     assert best.mean_g_per_kwh <= min(grid) + 1e-9
+
+
+def test_watttime_layout_in_lbs_per_mwh(tmp_path):
+    # WattTime's point_time,value in lbs/MWh: 1000 lbs/MWh x 0.45359237 kg/lb = 453.59 g/kWh
+    path = write(tmp_path, "point_time,value\n2024-01-01T00:00:00+00:00,1000\n"
+                           "2024-01-01T00:05:00+00:00,500\n", "wt.csv")
+    prof = read_profiles(path, units="lbs_per_mwh")["wt"]
+    assert prof.g_per_kwh == pytest.approx((453.59237, 226.796185))
+    assert (prof.end - prof.start).total_seconds() == 600  # 5-minute steps
+    with pytest.raises(SpecError, match="g_per_kwh, lbs_per_mwh"):
+        read_profiles(path, units="kg")

@@ -4,8 +4,8 @@ A profile is read from a CSV in one of two layouts:
 
 * Electricity Maps' export: ``Datetime (UTC)``, ``Zone Id`` (and ``Zone Name``...), and
   ``Carbon Intensity gCO₂eq/kWh (LCA)`` / ``(direct)`` columns; one file may hold several zones;
-* a plain ``timestamp,intensity`` pair (gCO2e/kWh; WattTime and home-made exports reduce to it),
-  with an optional ``zone`` column.
+* a plain ``timestamp,intensity`` pair (gCO2e/kWh, or lbs/MWh with ``units="lbs_per_mwh"``),
+  with an optional ``zone`` column; WattTime's ``point_time,value`` is read the same way.
 
 Intensity is held constant over each step (the time to the next row). A job of constant
 facility power P starting at t0 for D seconds emits P x (F(t0 + D) - F(t0)), F the running
@@ -30,8 +30,9 @@ from picojoule.errors import Collector, SpecError
 EM_TIME = "Datetime (UTC)"
 EM_ZONE = "Zone Id"
 EM_PREFIX = "Carbon Intensity gCO"  # gCO₂eq/kWh (LCA) | (direct)
-PLAIN_TIME = ("timestamp", "datetime", "time")
-PLAIN_VALUE = ("intensity", "g_per_kwh", "carbon_intensity", "intensity_g_per_kwh")
+PLAIN_TIME = ("timestamp", "datetime", "time", "point_time")
+PLAIN_VALUE = ("intensity", "g_per_kwh", "carbon_intensity", "intensity_g_per_kwh", "value")
+UNITS = ("g_per_kwh", "lbs_per_mwh")  # WattTime reports MOER in lbs/MWh
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,16 @@ def _parse_time(text: str) -> datetime:
     return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
 
 
-def read_profiles(path: str | Path, column: str = "lca") -> dict[str, Profile]:
+def read_profiles(path: str | Path, column: str = "lca",
+                  units: str = "g_per_kwh") -> dict[str, Profile]:
     """Every zone in the CSV at ``path``; ``column`` picks Electricity Maps' ``lca`` or
-    ``direct`` intensity. All problems of the file are reported at once, with line numbers."""
+    ``direct`` intensity; ``units`` of a plain file's values. All problems of the file are
+    reported at once, with line numbers."""
     where = str(path)
+    if units not in UNITS:
+        raise SpecError.single("units", "", f"one of {', '.join(UNITS)}, got {units!r}")
+    if column not in ("lca", "direct"):
+        raise SpecError.single("column", "", f"lca or direct, got {column!r}")
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
@@ -83,6 +90,7 @@ def read_profiles(path: str | Path, column: str = "lca") -> dict[str, Profile]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     c = Collector(where)
     lower = {h.lower(): h for h in header}
+    scale = 1.0  # to gCO2e/kWh
     if EM_TIME in header:
         time_col = EM_TIME
         wanted = [h for h in header if h.startswith(EM_PREFIX) and f"({column.lower()})"
@@ -100,6 +108,10 @@ def read_profiles(path: str | Path, column: str = "lca") -> dict[str, Profile]:
                                    "(LCA)') or 'timestamp,intensity' (gCO2e/kWh); got "
                                    f"{header}")
         time_col, value_col, zone_col = t, v, lower.get("zone")
+        if units == "lbs_per_mwh":
+            from codecarbon.core.units import EmissionsPerKWh
+
+            scale = EmissionsPerKWh.LBS_MWH_TO_KG_KWH * 1000.0
     series: dict[str, list[tuple[datetime, float]]] = {}
     for n, row in enumerate(reader, start=2):
         row = {(k or "").strip(): (v or "") for k, v in row.items()}
@@ -109,12 +121,12 @@ def read_profiles(path: str | Path, column: str = "lca") -> dict[str, Profile]:
             c.add(f"line {n}", f"an ISO date-time in '{time_col}', got {row.get(time_col)!r}")
             continue
         try:
-            value = float(row.get(value_col, ""))
+            value = float(row.get(value_col, "")) * scale
         except ValueError:
             c.add(f"line {n}", f"a number in '{value_col}', got {row.get(value_col)!r}")
             continue
         if not 0 <= value <= 2000:
-            c.add(f"line {n}", f"an intensity between 0 and 2,000 gCO2e/kWh, got {value}")
+            c.add(f"line {n}", f"an intensity between 0 and 2,000 gCO2e/kWh, got {value:g}")
             continue
         zone = (row.get(zone_col, "") if zone_col else "") or Path(path).stem
         series.setdefault(zone, []).append((when, value))

@@ -62,6 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                   "first zone)")
     p.add_argument("--column", choices=("lca", "direct"), default="lca",
                    help="Electricity Maps intensity column (default lca)")
+    p.add_argument("--profile-units", choices=("g_per_kwh", "lbs_per_mwh"), default="g_per_kwh",
+                   help="units of a plain profile's values (WattTime: lbs_per_mwh)")
     p.add_argument("--window-start", help="earliest start, ISO UTC (default: profile start)")
     p.add_argument("--window-end", help="latest end, ISO UTC (default: profile end)")
     p.add_argument("--no-embodied", action="store_true", help="operational CO2e only")
@@ -200,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
         if not seconds or it_power_w is None:
             raise SpecError.single("--profile", "", "a job with a duration and a power (or "
                                                     "--energy-kwh with a duration)")
-        profiles = read_profiles(args.profile, args.column)
+        profiles = read_profiles(args.profile, args.column, args.profile_units)
         here = args.zone or next(iter(profiles))
         if here not in profiles:
             raise SpecError.single("--zone", "", f"a zone of {args.profile} "
