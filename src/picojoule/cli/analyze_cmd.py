@@ -14,6 +14,12 @@ from rich.table import Table
 
 from picojoule.analysis import NetworkAnalysis, analyze
 from picojoule.arch.loader import load_arch
+from picojoule.cli.carbon_option import (
+    add_carbon_args,
+    analysis_carbon,
+    carbon_lines,
+    carbon_settings,
+)
 from picojoule.cli.map_cmd import add_search_args, progress_bar, search_options
 from picojoule.cli.notes import stats_notes, utilization_notes
 from picojoule.cli.render import stats_table
@@ -42,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON document instead")
     p.add_argument("--csv", metavar="F", help="also write per-layer rows to a CSV file")
     p.add_argument("--report", metavar="F.html", help="also write an HTML report")
+    add_carbon_args(p)
     p.set_defaults(func=run)
 
 
@@ -102,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
     arch = load_arch(args.arch)
     net = load_model(args.model, batch=args.batch, where="MODEL")
     options = search_options(args, arch.dataflow)
+    carbon = carbon_settings(args)  # a bad --carbon fails before the analysis
     if isinstance(args.workers, bool) or args.workers < 1:
         raise SpecError.single("--workers", "", f"a positive integer, got {args.workers}")
     for flag, path in (("--csv", args.csv), ("--report", args.report)):
@@ -117,8 +125,9 @@ def run(args: argparse.Namespace) -> int:
         from picojoule.report import write_report
 
         write_report(a, args.report)
+    co2 = analysis_carbon(a, carbon)
     if args.json:
-        print(json.dumps(a.to_dict(), indent=2))
+        print(json.dumps({**a.to_dict(), **({"carbon": co2.to_dict()} if co2 else {})}, indent=2))
         return 0
     out = Console()
     out.print(layer_table(a))
@@ -140,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
     for r in a.layers:
         if r.error:
             out.print(f"unmapped {r.name}: {r.error}", markup=False, highlight=False)
+    for line in carbon_lines(co2) if co2 else []:
+        out.print(line, markup=False, highlight=False)
     if args.report:
         out.print(f"report written to {args.report}", markup=False, highlight=False)
     return 0
