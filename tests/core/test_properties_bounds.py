@@ -22,6 +22,7 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from core_archs import build_arch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -233,3 +234,19 @@ def test_cycles_are_compute_or_the_busiest_port(layer, arch, seed, glb_bw, pe_bw
         pe_cycles = np.maximum(read_bits / pes / pe_bw, write_bits / pes / pe_write_bw)
     expected = np.maximum(s.compute_cycles, np.maximum(glb_bits / glb_bw, pe_cycles))
     np.testing.assert_allclose(s.cycles, expected, rtol=1e-12)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(layers(), real_archs(), st.integers(0, 2**32 - 1), st.floats(0.1, 10.0))
+def test_all_bounds_exhaustively(layer, arch, seed, factor):
+    """``make test-slow``: every property above over many more random cases."""
+    test_dram_traffic_bounded_above_and_below.hypothesis.inner_test(layer, arch, seed)
+    test_capacity_is_the_footprint_at_the_stored_precision.hypothesis.inner_test(
+        layer, arch, seed)
+    test_wire_energy_proportional_to_energy_per_bit_and_pitch.hypothesis.inner_test(
+        layer, arch, seed, factor)
+    test_network_capabilities_only_ever_save.hypothesis.inner_test(layer, arch, seed)
+    test_word_bits_change_bits_never_counts.hypothesis.inner_test(layer, arch, seed)
+    test_cycles_are_compute_or_the_busiest_port.hypothesis.inner_test(
+        layer, arch, seed, 8, 4, None)
