@@ -49,7 +49,9 @@ def test_canadian_province_from_mix():
 
 def test_zones_provinces_and_clouds():
     assert lookup("SE3").region == "SWE/SE3" and lookup("SE3").year is not None
-    assert lookup("CN-BJ") == lookup("CHN/beijing")
+    assert lookup("CN-BJ") == lookup("CHN/beijing") == lookup("beijing")
+    with pytest.raises(SpecError):  # US states only as USA/<state>: "georgia" is a country
+        lookup("north dakota")
     gcp = lookup("gcp:europe-west1")
     assert gcp.kind == "cloud" and lookup("europe-west1") == gcp
     assert "not stated" in gcp.source  # the cloud table gives no year: say so

@@ -190,7 +190,7 @@ def _index() -> dict[str, Intensity]:
             index.setdefault(it.name.lower(), it)
         elif it.kind == "subregion":
             sub = it.region.split("/", 1)[1].lower()
-            if sub[:2] in ("se", "no", "fi") or it.region.startswith("CHN/"):
+            if it.region[:4] in ("SWE/", "NOR/", "FIN/", "CHN/"):  # zone codes, provinces
                 index.setdefault(sub, it)
         elif it.kind == "cloud":
             clouds.setdefault(it.region.split(":", 1)[1].lower(), []).append(it)
