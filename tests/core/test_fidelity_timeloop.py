@@ -1,5 +1,5 @@
 """Fidelity: the Eyeriss-like design of the Timeloop/Accelergy exercises with the mapping of
-../shared/WORKED_EXAMPLE.md. Counts follow from the contract's rules (derivations inline);
+tests/data/worked_example.map. Counts follow from the contract's rules (derivations inline);
 the energy is checked against Timeloop's own reference output for that design."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from picojoule.workload import parse_layer
 
 DATA = Path(__file__).parent.parent / "data"
 # timeloop-accelergy-exercises@2d55108 example_designs/eyeriss_like/ref_outputs/default_problem
-# (also in ../shared/reference/energy_reference.csv): 59.28 uJ and 86,016 cycles.
+# 59.28 uJ and 86,016 cycles.
 TIMELOOP_ENERGY_UJ = 59.28
 TIMELOOP_CYCLES = 86016
 
