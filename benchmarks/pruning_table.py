@@ -118,7 +118,7 @@ def run(name: str, data: tuple[torch.Tensor, ...], line: Callable[[str], None]) 
     fine_tune(model, 2)
     fixed, huffman = sharing_bits(model)
     row("  + share 4b + FT, fixed-len", model, fixed)
-    row("  + Huffman (4b everywhere)", model, huffman)
+    row("  + Huffman (ours: 4b everywhere)", model, huffman)
     row("  same model, summarize() size", model, summarize(model).compressed_bits)
     widths = "6b" if name == "lenet300100" else "8b conv/5b fc"
     share_weights_(pruned, HAN_SHARING[name])

@@ -182,3 +182,21 @@ def test_per_vector_scales_are_two_level() -> None:
 def test_int_fast_path_equals_decode_of_encode(fmt) -> None:
     x = torch.randn(10_000, generator=torch.Generator().manual_seed(4)) * fmt.qmax
     assert torch.equal(fmt.fake_quant(x), fmt.decode(fmt.encode(x)))
+
+
+def test_affine_mse_calibration_clips_a_lone_outlier():
+    # 9,999 values evenly in [0, 1] and one at 20, unsigned 4-bit affine (15 steps). Clipping
+    # at 20a costs the outlier (20 - 20a)^2 and gives every small value a step of 20a/15, i.e.
+    # noise ~ 9999 (4a/3)^2 / 12 = 1481 a^2: f(a) = 1481 a^2 + 400 (1 - a)^2 is least at
+    # a = 400 / 1881 = 0.213, so among the 100 candidates a = k/100 the clip is ~4.2 (max: 20).
+    w = torch.cat([torch.linspace(0, 1, 9999), torch.tensor([20.0])]).reshape(1, -1)
+    spec = QuantSpec(format="uint", bits=4, symmetric=False, calibration="mse",
+                     granularity="per_tensor")
+    q = quantize_tensor(w, spec)
+    assert 3.6 <= q.clip.item() <= 4.8
+    assert q.zero_point is not None and q.zero_point.item() == 0  # lo = 0: no negatives
+    by_max = quantize_tensor(w, QuantSpec(format="uint", bits=4, symmetric=False,
+                                          granularity="per_tensor"))
+    assert by_max.clip.item() == 20.0
+    err = float(((q.dequantize() - w) ** 2).sum())
+    assert err < 0.5 * float(((by_max.dequantize() - w) ** 2).sum())

@@ -1,5 +1,5 @@
 """Hand-derived counts: every expected number is derived in the comments from the rules in
-DESIGN.md (tile, fills walking outward, multicast, reduction, read-modify-write)."""
+docs/cost-model.md (tile, fills walking outward, multicast, reduction, read-modify-write)."""
 
 from __future__ import annotations
 

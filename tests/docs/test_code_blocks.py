@@ -59,7 +59,9 @@ def blocks(path: Path) -> list[Block]:
         body: list[str] = []
         i += 1
         while i < len(lines) and not (FENCE.match(lines[i]) and lines[i].strip() == "```"):
-            body.append(lines[i][indent:] if lines[i][:indent].isspace() else lines[i].lstrip())
+            line = lines[i]
+            body.append(line[indent:] if indent == 0 or line[:indent].isspace()
+                        else line.lstrip())
             i += 1
         out.append(Block(path, start + 1, m["info"].strip(), "\n".join(body) + "\n"))
         i += 1

@@ -1,4 +1,4 @@
-"""The analytical cost model, vectorized over a batch of mappings (DESIGN.md's contract).
+"""The analytical cost model, vectorized over a batch of mappings (docs/cost-model.md).
 
 One implementation: ``evaluate`` (one mapping) is the batch of one. Shapes: B mappings,
 L levels, D dims, X tensor axes of an operand. Counts are in elements of the operand; they
