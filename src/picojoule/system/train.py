@@ -20,6 +20,7 @@ The Megatron-LM rule of thumb is ``megatron_days``: 8 T P / (n X).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,8 +67,8 @@ def check(spec: LLMSpec, cfg: TrainConfig, device: DatasheetDevice) -> None:
     c.raise_if_any()
     if spec.heads % cfg.tp:
         c.add("--tp", f"a divisor of the {spec.heads} attention heads, got {cfg.tp}")
-    if spec.layers % (cfg.pp * cfg.interleave):
-        c.add("--pp", f"pp x interleave dividing the {spec.layers} layers, got "
+    if cfg.pp * cfg.interleave > spec.layers:
+        c.add("--pp", f"pp x interleave at most the {spec.layers} layers, got "
                       f"{cfg.pp} x {cfg.interleave}")
     if cfg.devices % (cfg.tp * cfg.pp):
         c.add("--devices", f"a multiple of tp x pp = {cfg.tp * cfg.pp}, got {cfg.devices}")
@@ -124,7 +125,9 @@ def train(spec: LLMSpec, device: DatasheetDevice, cfg: TrainConfig) -> dict[str,
     peak = device.peak_ops_per_s(cfg.precision)
     mb_tokens = cfg.micro_batch * cfg.seq
     hw_flops_mb = hardware_flops_per_token(spec, cfg.seq, cfg.recompute) * mb_tokens
-    t_mb = hw_flops_mb / (cfg.tp * cfg.pp) / (peak * eff.compute)
+    # uneven stages: the stage with ceil(layers / pp) layers sets the pace
+    uneven = math.ceil(spec.layers / cfg.pp) * cfg.pp / spec.layers
+    t_mb = hw_flops_mb / (cfg.tp * cfg.pp) / (peak * eff.compute) * uneven
     bubble = (cfg.pp - 1) / cfg.interleave
     compute_s = t_mb * (m + bubble)
     up, out = device.link("scale_up"), device.link("scale_out")
@@ -132,7 +135,7 @@ def train(spec: LLMSpec, device: DatasheetDevice, cfg: TrainConfig) -> dict[str,
     size = mb_tokens * spec.hidden * 2
     n_ar = 4 + (2 if cfg.recompute == "full" else 0)
     ar = over_link("all_reduce", cfg.tp, size, tp_link, eff.link)
-    tp_s = float(ar.seconds) * n_ar * spec.layers / cfg.pp * m
+    tp_s = float(ar.seconds) * n_ar * math.ceil(spec.layers / cfg.pp) * m
     pp_link = up if cfg.tp * cfg.pp <= device.scale_up_size else out
     send = over_link("send", 2, size / (cfg.tp if cfg.sequence_parallel else 1), pp_link,
                      eff.link)

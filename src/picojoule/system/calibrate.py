@@ -1,0 +1,81 @@
+"""Predicted versus published measurements (``data/published.csv``), and the efficiency fit.
+
+Rows marked ``fit`` are the only ones a factor is fitted on: one compute efficiency per device
+(A100, H100, TPU v4), found by bisection so that the prediction equals the measurement; every
+``test`` row is then predicted with the factors in ``data/efficiency.csv`` and nothing else is
+tuned per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import statistics
+from importlib import resources
+from typing import Any
+
+from picojoule.system.devices import DatasheetDevice, get_device
+from picojoule.system.llm import LLMSpec, load_llm
+from picojoule.system.train import TrainConfig, train
+
+_KEYS = {"h": "hidden", "l": "layers", "a": "heads", "kv": "kv_heads", "hd": "head_dim",
+         "f": "ffn", "v": "vocab", "gated": "gated", "tied": "tied"}
+
+
+def inline_spec(text: str, name: str) -> LLMSpec:
+    """``h=12288;l=96;a=96;v=51200`` (GPT defaults: 4h FFN, two matrices, tied embeddings)."""
+    kv = dict(item.split("=") for item in text.split(";"))
+    v = {_KEYS[k]: int(x) for k, x in kv.items()}
+    h, a = v["hidden"], v["heads"]
+    return LLMSpec(name=name, hidden=h, heads=a, kv_heads=v.get("kv_heads", a),
+                   head_dim=v.get("head_dim", h // a), layers=v["layers"],
+                   ffn=v.get("ffn", 4 * h), vocab=v["vocab"], gated=bool(v.get("gated", 0)),
+                   tied=bool(v.get("tied", 1)))
+
+
+def measurements() -> list[dict[str, str]]:
+    text = resources.files("picojoule.system").joinpath("data/published.csv").read_text()
+    return list(csv.DictReader(text.splitlines()))
+
+
+def predict(row: dict[str, str], device: DatasheetDevice) -> float:
+    model = row["model"]
+    spec = inline_spec(model, row["id"]) if "=" in model else load_llm(model)
+    cfg = TrainConfig(devices=int(row["devices"]), tp=int(row["tp"]), pp=int(row["pp"]),
+                      global_batch=int(row["global_batch"]), micro_batch=1,
+                      seq=int(row["seq"]), tokens=float(row["tokens"]),
+                      recompute=row["recompute"], sequence_parallel=row["sp"] == "1",
+                      interleave=int(row["interleave"]), zero=int(row["zero"]))
+    r = train(spec, device, cfg)
+    return float(r[row["quantity"]])
+
+
+def fit_efficiency(row: dict[str, str]) -> float:
+    """The compute efficiency that makes this row's prediction equal its measurement."""
+    base = get_device(row["device"])
+    target = float(row["value"])
+    lo, hi = 0.05, 1.0
+    sign = -1.0 if row["quantity"] == "device_hours" else 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        dev = dataclasses.replace(base, efficiency=dataclasses.replace(base.efficiency,
+                                                                       compute=mid))
+        if sign * (predict(row, dev) - target) < 0:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def compare() -> dict[str, Any]:
+    rows = []
+    for row in measurements():
+        pred = predict(row, get_device(row["device"]))
+        value = float(row["value"])
+        rows.append({"id": row["id"], "role": row["role"], "device": row["device"],
+                     "quantity": row["quantity"], "published": value, "predicted": pred,
+                     "error": (pred - value) / value})
+    tests = [abs(r["error"]) for r in rows if r["role"] == "test"]
+    fits = {r["device"]: fit_efficiency(r) for r in measurements() if r["role"] == "fit"}
+    return {"rows": rows, "median_abs_error": statistics.median(tests),
+            "max_abs_error": max(tests), "tests": len(tests), "fitted": fits}
