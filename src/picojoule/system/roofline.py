@@ -21,7 +21,7 @@ from picojoule.system.devices import DatasheetDevice
 from picojoule.workload.einsum import Layer
 from picojoule.workload.network import Network, VectorOp
 
-TILE = 128  # output-tile edge of a GPU/TPU matmul kernel (elements reused from the inner level)
+TILE = 256  # effective reuse of a matmul tile (128x256 tiles, cluster multicast): an assumption
 
 
 @dataclass(frozen=True)
