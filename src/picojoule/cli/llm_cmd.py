@@ -161,11 +161,10 @@ def run_train(args: argparse.Namespace) -> int:
                       args.interleave, args.zero)
     r = train(spec, device, cfg)
     if not r["fits"]:
-        raise SpecError.single(spec.name, "", f"does not fit: needs "
-                               f"{r['memory_per_device_bytes'] / 1e9:.1f} GB per device, one "
-                               f"{device.name} holds {device.hbm.capacity_bytes / 1e9:.0f} GB: "
-                               f"{(r['memory_per_device_bytes'] - device.hbm.capacity_bytes) / 1e9:.1f}"
-                               f" GB too much (try more --pp, --zero 3 or --recompute full)")
+        need, cap = r["memory_per_device_bytes"] / 1e9, device.hbm.capacity_bytes / 1e9
+        raise SpecError.single(spec.name, "", f"does not fit: needs {need:.1f} GB per device, "
+                               f"one {device.name} holds {cap:.0f} GB: {need - cap:.1f} GB too "
+                               "much (try more --pp, --zero 3 or --recompute full)")
     row = {"devices": args.devices, "tp": args.tp, "pp": args.pp, "dp": int(r["dp"]),
            "step_s": r["step_s"], "mfu": r["mfu"], "hfu": r["hfu"],
            "model_tflops_per_device": r["model_tflops_per_device"],

@@ -68,14 +68,14 @@ def fit_efficiency(row: dict[str, str]) -> float:
 
 
 def compare() -> dict[str, Any]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for row in measurements():
         pred = predict(row, get_device(row["device"]))
         value = float(row["value"])
         rows.append({"id": row["id"], "role": row["role"], "device": row["device"],
                      "quantity": row["quantity"], "published": value, "predicted": pred,
                      "error": (pred - value) / value})
-    tests = [abs(r["error"]) for r in rows if r["role"] == "test"]
+    tests: list[float] = [abs(float(r["error"])) for r in rows if r["role"] == "test"]
     fits = {r["device"]: fit_efficiency(r) for r in measurements() if r["role"] == "fit"}
     return {"rows": rows, "median_abs_error": statistics.median(tests),
             "max_abs_error": max(tests), "tests": len(tests), "fitted": fits}
