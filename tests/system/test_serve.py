@@ -120,3 +120,22 @@ def test_sweep_is_vectorized_and_matches_single_points() -> None:
     split = sum(out[k] for k in ("compute_j_per_token", "memory_j_per_token",
                                  "communication_j_per_token", "idle_j_per_token"))
     assert np.allclose(split, out["energy_per_token_j"])
+
+
+def test_serve_result_agrees_with_the_sweep_and_frames() -> None:
+    from picojoule.system.serve import serve_result, to_frame
+
+    spec = load_llm("llama-2-70b")
+    dev = get_device("h100")
+    cfg = ServeConfig(batch=8, prompt=512, output=64, tp=4)
+    r = serve_result(spec, dev, cfg)
+    row = serve(spec, dev, cfg)
+    # request time = TTFT + (output - 1) x TPOT; energy = J/token x output tokens
+    assert r.seconds == pytest.approx(row["ttft_s"] + 63 * row["tpot_s"])
+    assert r.energy_j == pytest.approx(row["energy_per_token_j"] * 8 * 64)
+    phases = {k[0] for k in r.totals(["phase"])}
+    assert phases == {"prefill", "decode"}
+    comps = {k[0] for k in r.totals(["component"])}
+    assert comps == {"compute", "storage", "link", "idle"}
+    df = to_frame(sweep(spec, dev, np.array([1, 8])[:, None], 512, 64, np.array([2, 4, 8])))
+    assert len(df) == 6 and {"ttft_s", "tpot_s", "energy_per_token_j"} <= set(df.columns)

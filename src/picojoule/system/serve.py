@@ -25,6 +25,7 @@ import numpy as np
 
 from picojoule.device import Link
 from picojoule.errors import Collector, SpecError
+from picojoule.result import Result, Row, Span
 from picojoule.system.collectives import over_link
 from picojoule.system.devices import DatasheetDevice
 from picojoule.system.llm import LLMSpec, weight_format
@@ -211,3 +212,43 @@ def serve(spec: LLMSpec, device: DatasheetDevice, cfg: ServeConfig) -> dict[str,
     if not row["fits"]:
         raise SpecError.single(spec.name, "", fit_problem(spec, device, row))
     return row
+
+
+def serve_result(spec: LLMSpec, device: DatasheetDevice, cfg: ServeConfig) -> Result:
+    """One configuration as a ``Result``: prefill then decode, energy rows per component
+    (compute, storage = HBM, link, idle) over all devices, spans per phase."""
+    serve(spec, device, cfg)  # checks, and refuses what does not fit
+    fmt = weight_format(cfg.precision)
+    kvp = cfg.kv_precision or ("fp8" if cfg.precision == "fp8" else "fp16")
+    kvbits = float(weight_format(kvp).bits)
+    b, s, o = cfg.batch, cfg.prompt, cfg.output
+    n_dev = cfg.tp * cfg.pp * cfg.dp
+    pre = _phase(spec, device, b * s, b, s, b * s, cfg.tp, cfg.pp, cfg.ep,
+                 fmt.bits_per_weight, kvbits, fmt.compute, True)
+    dec = _phase(spec, device, b, b, s + o / 2, b, cfg.tp, cfg.pp, cfg.ep,
+                 fmt.bits_per_weight, kvbits, fmt.compute, False)
+    e_op = energy_j_per_op(device, fmt.compute) * 1e12
+    up = cfg.tp * cfg.pp <= device.scale_up_size
+    link = device.link("scale_up" if up else "scale_out")
+    parts = []
+    for phase, ph, count in (("prefill", pre, 1), ("decode", dec, max(o - 1, 0))):
+        secs = float(ph["seconds"])
+        rows = (Row(device.name, "", phase, "", "", "compute",
+                    float(ph["flops"]) * e_op * n_dev, macs=float(ph["flops"]) / 2 * n_dev),
+                Row(device.name, "", phase, device.hbm.name, "", "storage",
+                    float(ph["hbm_bytes"]) * 8 * device.hbm.energy_pj_per_bit * n_dev,
+                    bits=float(ph["hbm_bytes"]) * 8 * n_dev),
+                Row(device.name, "", phase, link.name, "", "link",
+                    float(ph["wire_bytes"]) * 8 * link.energy_pj_per_bit * n_dev,
+                    bits=float(ph["wire_bytes"]) * 8 * n_dev),
+                Row(device.name, "", phase, "", "", "idle", device.idle_w * secs * 1e12 * n_dev))
+        parts.append(Result(rows, (Span(device.name, "", phase, secs),), secs).times(count))
+    return Result.serial(parts)
+
+
+def to_frame(out: dict[str, Any]) -> Any:
+    """A sweep's arrays as a pandas DataFrame, one row per configuration."""
+    import pandas as pd
+
+    shape = np.broadcast(*out.values()).shape
+    return pd.DataFrame({k: np.broadcast_to(v, shape).ravel() for k, v in out.items()})
