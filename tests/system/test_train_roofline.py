@@ -109,3 +109,23 @@ def test_run_network_result_components_add_up() -> None:
     assert set(by) == {("compute",), ("storage",), ("idle",)}
     assert math.isclose(sum(by.values()), r.energy_pj)
     assert r.seconds > 0 and len(r.spans) == len(net.nodes)
+
+
+def test_tpu_v1_mlp_memory_bound_cnn_compute_bound_from_networks() -> None:
+    from picojoule.workload import load_model
+
+    tpu = arch_device(load_arch("tpu-v1"))
+    # an MLP layer at batch 200: 200 x 2048 x 2048 MACs over 2048^2 weight bytes = 200
+    # MAC/byte < 1350: memory-bound (activations stay in the unified buffer)
+    mlp = op_roofline(fc(200, 2048, 2048), tpu)
+    assert mlp.bound == "DRAM"
+    assert mlp.intensity / 2 == pytest.approx(200)
+    # ResNet-50's 3x3 convolutions reuse each weight batch x P x Q times: at batch 8 the last
+    # stage (7 x 7) gets 392 MAC/byte, memory-bound; at batch 32 (the paper's CNN1 batch)
+    # 32 x 49 = 1568 > 1350 and every one is compute-bound
+    for batch, layer4 in ((8, "DRAM"), (32, "compute")):
+        net = load_model("resnet-50", batch=batch)
+        convs = [n for n in net.nodes if n.name.endswith("conv2")]
+        bounds = {n.name.split(".")[0]: op_roofline(n.op, tpu).bound for n in convs}
+        assert bounds == {"layer1": "compute", "layer2": "compute", "layer3": "compute",
+                          "layer4": layer4}

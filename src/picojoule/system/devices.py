@@ -56,6 +56,14 @@ class DatasheetDevice:
     scale_up_size: int
     efficiency: Efficiency = Efficiency()
     sources: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # metric -> source
+    # activations that fit the first on-chip level stay there between operations (TPU v1's
+    # unified buffer); GPU kernels write them back to HBM, so datasheet devices say False
+    activations_on_chip: bool = False
+    # matmul reuse at the inner level: each element read there feeds ``tile`` MACs, and
+    # ``inner_operands`` operands come from it (GPU tiles: both; a weight-stationary array:
+    # the inputs only, one per array column). 0 = the roofline module's default tile.
+    tile: int = 0
+    inner_operands: int = 2
 
     @property
     def precisions(self) -> tuple[str, ...]:
@@ -193,4 +201,6 @@ def arch_device(arch: Arch) -> DatasheetDevice:
     return DatasheetDevice(
         name=arch.name, dense_ops_per_s=dense, sparse_ops_per_s=(),
         memories=tuple(memories), links=(), tdp_w=0.0, idle_w=0.0, scale_up_size=1,
-        efficiency=eff, sources=tuple(("spec", s) for s in arch.sources))
+        efficiency=eff, sources=tuple(("spec", s) for s in arch.sources),
+        activations_on_chip=True, tile=max(lv.fanout.x for lv in arch.levels),
+        inner_operands=1 if arch.dataflow == "weight-stationary" else 2)

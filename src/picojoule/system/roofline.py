@@ -67,18 +67,24 @@ def precision_for(bits: int, device: DatasheetDevice) -> str:
 
 def op_roofline(op: Layer | VectorOp, device: DatasheetDevice) -> OpRoofline:
     eff = device.efficiency
+    on_chip = (device.memories[1].capacity_bytes
+               if device.activations_on_chip and len(device.memories) > 1 else 0.0)
     if isinstance(op, Layer):
         flops = 2.0 * op.macs
         hbm = sum(op.size(o.name) * o.bits / 8 for o in op.operands)
+        acts = hbm - op.size("weights") * op.operand("weights").bits / 8
+        if 0 < acts <= on_chip and any(o.name == "weights" for o in op.operands):
+            hbm -= acts  # inputs and outputs stay in the on-chip buffer
         elem = max(op.operand("inputs").bits, op.operand("weights").bits) / 8
-        inner = max(hbm, 2.0 * op.macs / TILE * elem)
+        tile = device.tile or TILE
+        inner = max(hbm, device.inner_operands * op.macs / tile * elem)
         precision = precision_for(max(op.operand("inputs").bits, op.operand("weights").bits),
                                   device)
         kind = "einsum"
     else:
         flops = ops_per_element().get(op.kind, 1.0) * max(op.elements, op.elements_read)
-        hbm = (op.elements_read + op.elements) * op.bits / 8
-        inner = hbm
+        inner = (op.elements_read + op.elements) * op.bits / 8
+        hbm = 0.0 if inner <= on_chip and op.kind != "embedding" else inner
         precision = precision_for(op.bits, device)
         kind = op.kind
     by_level = [(device.memories[0].name, hbm)]
