@@ -129,3 +129,13 @@ def test_tpu_v1_mlp_memory_bound_cnn_compute_bound_from_networks() -> None:
         bounds = {n.name.split(".")[0]: op_roofline(n.op, tpu).bound for n in convs}
         assert bounds == {"layer1": "compute", "layer2": "compute", "layer3": "compute",
                           "layer4": layer4}
+
+
+def test_all_reduce_picks_tree_for_small_and_ring_for_large_messages() -> None:
+    # 8 devices, alpha 3 us, 450 GB/s. 16 KB: ring 14 x 3 us + 1.75 x 16384 / 450e9 = 42.06
+    # us; tree 6 x 3 us + 2 x 16384 / 450e9 = 18.07 us -> tree. 1 GB: ring 3.93 ms, tree
+    # 4.46 ms -> ring.
+    small = collective("all_reduce", 8, 16384, 3e-6, 450e9)
+    assert float(small.seconds) == pytest.approx(18e-6 + 2 * 16384 / 450e9)
+    big = collective("all_reduce", 8, 1e9, 3e-6, 450e9)
+    assert float(big.seconds) == pytest.approx(42e-6 + 1.75e9 / 450e9)

@@ -5,6 +5,7 @@ gathered result for an all-gather, the data each device sends for an all-to-all)
 the per-step latency and ``bandwidth`` the per-device, per-direction bandwidth. Every function
 takes numpy arrays or floats and returns the same shape (sweeps are vectorized).
 
+* all-reduce: the faster of ring and tree for the message size;
 * ring all-reduce: 2(n-1) steps, each device sends 2(n-1)/n of the buffer;
 * tree all-reduce (reduce then broadcast over a binary tree, pipelined): 2 log2(n) steps, each
   device sends about 2x the buffer;
@@ -63,7 +64,15 @@ def steps(kind: str, n: Any) -> Any:
 
 def collective(kind: str, n: Any, size_bytes: Any, alpha_s: float, bandwidth_bytes_per_s: float
                ) -> Collective:
-    """Time of one collective over ``n`` devices by the alpha-beta model."""
+    """Time of one collective over ``n`` devices by the alpha-beta model; ``all_reduce``
+    takes the faster of ring and tree, as NCCL picks per message size."""
+    if kind == "all_reduce":
+        ring = collective("ring_all_reduce", n, size_bytes, alpha_s, bandwidth_bytes_per_s)
+        tree = collective("tree_all_reduce", n, size_bytes, alpha_s, bandwidth_bytes_per_s)
+        use_tree = np.asarray(tree.seconds) < np.asarray(ring.seconds)
+        return Collective(np.where(use_tree, tree.seconds, ring.seconds),
+                          np.where(use_tree, tree.wire_bytes_per_device,
+                                   ring.wire_bytes_per_device))
     wire = wire_fraction(kind, n) * np.asarray(size_bytes, dtype=float)
     seconds = steps(kind, n) * alpha_s + wire / bandwidth_bytes_per_s
     return Collective(seconds, wire)
