@@ -79,3 +79,71 @@ def compare() -> dict[str, Any]:
     fits = {r["device"]: fit_efficiency(r) for r in measurements() if r["role"] == "fit"}
     return {"rows": rows, "median_abs_error": statistics.median(tests),
             "max_abs_error": max(tests), "tests": len(tests), "fitted": fits}
+
+
+# -- serving ---------------------------------------------------------------------------------
+_SERVING_PARAM = {"ttft_ms": "prefill_overhead_s", "tpot_ms": "kernel_overhead_s",
+                  "tokens_per_s_per_device": "low_precision"}
+
+
+def serving_measurements() -> list[dict[str, str]]:
+    text = resources.files("picojoule.system").joinpath("data/published_serving.csv").read_text()
+    return list(csv.DictReader(text.splitlines()))
+
+
+def predict_serving(row: dict[str, str], device: DatasheetDevice) -> float:
+    from picojoule.system.serve import sweep
+
+    out = sweep(load_llm(row["model"]), device, int(row["batch"]), int(row["prompt"]),
+                int(row["output"]), int(row["tp"]), precision=row["precision"])
+    q = row["quantity"]
+    if q.endswith("_ms"):
+        return float(out[q[:-3] + "_s"]) * 1e3
+    return float(out[q])
+
+
+def _with(device: DatasheetDevice, **eff: float) -> DatasheetDevice:
+    changed = dataclasses.replace(device.efficiency, **eff)  # type: ignore[arg-type]
+    return dataclasses.replace(device, efficiency=changed)
+
+
+def fit_serving(device_name: str) -> dict[str, float]:
+    """Per device, the serving factors its ``fit`` rows pin down: a TTFT row fixes the
+    fixed prefill overhead, a TPOT row the overhead per kernel, a low-precision throughput
+    row the FP8 compute efficiency (a few alternating bisections, as they interact)."""
+    rows = [r for r in serving_measurements()
+            if r["role"] == "fit" and r["device"] == device_name]
+    dev = get_device(device_name)
+    params: dict[str, float] = {}
+    for _ in range(4):
+        for row in rows:
+            name = _SERVING_PARAM[row["quantity"]]
+            lo, hi = {"prefill_overhead_s": (0.0, 0.05), "kernel_overhead_s": (0.0, 1e-4),
+                      "low_precision": (0.05, 1.0)}[name]
+            target = float(row["value"])
+            for _ in range(50):
+                mid = (lo + hi) / 2
+                pred = predict_serving(row, _with(dev, **{**params, name: mid}))
+                # each rises with its parameter: overheads lengthen TTFT and TPOT, more
+                # efficiency gives more tokens/s
+                if pred < target:
+                    lo = mid
+                else:
+                    hi = mid
+            params[name] = (lo + hi) / 2
+    return params
+
+
+def compare_serving() -> dict[str, Any]:
+    rows: list[dict[str, Any]] = []
+    for row in serving_measurements():
+        pred = predict_serving(row, get_device(row["device"]))
+        value = float(row["value"])
+        rows.append({"id": row["id"], "role": row["role"], "device": row["device"],
+                     "quantity": row["quantity"], "published": value, "predicted": pred,
+                     "error": (pred - value) / value})
+    tests: list[float] = [abs(float(r["error"])) for r in rows if r["role"] == "test"]
+    fitted = {d: fit_serving(d) for d in sorted({r["device"] for r in serving_measurements()
+                                                 if r["role"] == "fit"})}
+    return {"rows": rows, "median_abs_error": statistics.median(tests),
+            "max_abs_error": max(tests), "tests": len(tests), "fitted": fitted}

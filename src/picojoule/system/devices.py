@@ -39,7 +39,13 @@ class Efficiency:
     memory: float = 1.0
     link: float = 1.0
     kernel_overhead_s: float = 0.0
+    low_precision: float = 0.0  # fraction of the FP8/INT8/FP4 peak (0: as ``compute``)
+    prefill_overhead_s: float = 0.0  # per request batch: setup, first-token sampling
     source: str = ""
+
+    def compute_for(self, precision: str) -> float:
+        low = precision in ("fp8", "fp6", "fp4", "int8", "int4")
+        return self.low_precision if low and self.low_precision > 0 else self.compute
 
 
 @dataclass(frozen=True)
@@ -132,7 +138,9 @@ def efficiency_table() -> dict[str, Efficiency]:
     return {r["device"]: Efficiency(float(r["compute_efficiency"]),
                                     float(r["memory_efficiency"]),
                                     float(r["link_efficiency"]),
-                                    float(r["kernel_overhead_us"]) * 1e-6, r["source"])
+                                    float(r["kernel_overhead_us"]) * 1e-6,
+                                    float(r["low_precision_compute_efficiency"] or 0.0),
+                                    float(r["prefill_overhead_us"]) * 1e-6, r["source"])
             for r in csv.DictReader(text.splitlines())}
 
 

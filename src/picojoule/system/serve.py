@@ -92,7 +92,7 @@ def _phase(spec: LLMSpec, device: DatasheetDevice, tokens: Any, batch: Any, cont
            compute: str, prefill: bool) -> dict[str, Any]:
     """One forward pass of ``tokens`` (per replica), each attending to ``context`` keys."""
     eff = device.efficiency
-    peak = device.peak_ops_per_s(compute) * eff.compute
+    peak = device.peak_ops_per_s(compute) * eff.compute_for(compute)
     bw = device.hbm.bandwidth_bytes_per_s * eff.memory
     n_dev = tp * pp
     # matmul FLOPs: every token through attention, top-k experts, router and LM head
@@ -109,7 +109,8 @@ def _phase(spec: LLMSpec, device: DatasheetDevice, tokens: Any, batch: Any, cont
     act = 2.0 * tokens * (spec.layers / pp) * (4 * spec.hidden + 3 * spec.ffn) * ACT_BYTES / tp
     mm_t = np.maximum(mm_flops / peak, (w_bytes + act) / bw)
     attn_t = np.maximum(attn_flops / peak, (kv_read + kv_write) / bw)
-    overhead = KERNELS_PER_LAYER * spec.layers * eff.kernel_overhead_s  # all stages
+    overhead = (KERNELS_PER_LAYER * spec.layers * eff.kernel_overhead_s  # all stages
+                + (eff.prefill_overhead_s if prefill else 0.0))
     compute_bound = mm_flops / peak >= (w_bytes + act) / bw
     # communication (per replica, all stages in sequence)
     size = tokens * spec.hidden * ACT_BYTES
@@ -131,7 +132,7 @@ def energy_j_per_op(device: DatasheetDevice, precision: str) -> float:
     """Joules per operation: the compute power budget (TDP - idle - HBM at full bandwidth)
     spent at the achievable rate (a device at its achievable peak draws its TDP)."""
     return device.compute_power_w() / (device.peak_ops_per_s(precision)
-                                       * device.efficiency.compute)
+                                       * device.efficiency.compute_for(precision))
 
 
 def sweep(spec: LLMSpec, device: DatasheetDevice, batch: Any = 1, prompt: Any = 2048,
@@ -199,7 +200,7 @@ def fit_problem(spec: LLMSpec, device: DatasheetDevice, row: dict[str, float]) -
             f"device (weights {row['weights_per_device_bytes'] / gb:.1f} GB + KV cache "
             f"{row['kv_per_device_bytes'] / gb:.1f} GB + activations) at batch "
             f"{int(row['batch'])}, tp {int(row['tp'])}, pp {int(row['pp'])}; one {device.name} "
-            f"holds {device.hbm.capacity_bytes / gb:.0f} GB: "
+            f"holds {device.hbm.capacity_bytes / gb:.1f} GB: "
             f"{row['over_bytes'] / gb:.1f} GB too much")
 
 
