@@ -161,7 +161,9 @@ def chart(device: DatasheetDevice, precision: str, points: tuple[OpRoofline, ...
 
 
 def svg(data: dict[str, Any], width: int = 640, height: int = 420) -> str:
-    """A log-log roofline chart as SVG text."""
+    """A log-log roofline chart as SVG text (every name escaped)."""
+    from html import escape
+
     xs = data["intensity"]
     peak = data["peak_flops_per_s"]
     ys_all = [y for r in data["roofs"].values() for y in r if y > 0]
@@ -176,17 +178,17 @@ def svg(data: dict[str, Any], width: int = 640, height: int = 420) -> str:
 
     colors = ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b"]
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">',
-             f'<text x="50" y="15" font-size="13">roofline: {data["device"]} '
-             f'({data["precision"]}), FLOP/s vs FLOPs per byte (log-log)</text>']
+             f'<text x="50" y="15" font-size="13">roofline: {escape(data["device"])} '
+             f'({escape(data["precision"])}), FLOP/s vs FLOPs per byte (log-log)</text>']
     for (name, ys), color in zip(data["roofs"].items(), colors, strict=False):
         pts = " ".join(px(x, y) for x, y in zip(xs, ys, strict=True))
         parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{pts}">'
-                     f'<title>{name}</title></polyline>')
+                     f'<title>{escape(name)}</title></polyline>')
     for p in data["points"]:
         fill = "#d62728" if p["bound"] == "compute" else "#ff7f0e"
         u, v = px(p["intensity"], p["flops_per_s"]).split(",")
-        parts.append(f'<circle cx="{u}" cy="{v}" r="3" fill="{fill}"><title>{p["name"]}: '
-                     f'{p["bound"]}-bound</title></circle>')
+        parts.append(f'<circle cx="{u}" cy="{v}" r="3" fill="{fill}"><title>'
+                     f'{escape(p["name"])}: {escape(p["bound"])}-bound</title></circle>')
     parts.append("</svg>")
     return "\n".join(parts)
 
