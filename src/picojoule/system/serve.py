@@ -8,7 +8,8 @@ parallelism adds two all-reduces per layer (after attention and after the FFN), 
 parallelism two all-to-alls per MoE layer, pipeline parallelism one send per stage boundary,
 all by the alpha-beta model over the device's scale-up link (scale-out once a group is larger
 than the scale-up domain). Pipeline stages run one after another for a token (no cross-batch
-overlap is assumed). Decode runs at the mean context (prompt + output/2).
+overlap is assumed). Prefill attention is causal (a prompt token attends to the tokens before
+it); decode runs at the mean context (prompt + output/2).
 
 Energy: compute = FLOPs x (compute power budget / achievable peak of the precision), memory =
 HBM bytes x the HBM's pJ/bit, communication = wire bytes x the link's pJ/bit, idle = idle
@@ -150,8 +151,9 @@ def sweep(spec: LLMSpec, device: DatasheetDevice, batch: Any = 1, prompt: Any = 
     kvbits = float(weight_format(kvp, "--kv-precision").bits)
     b, s, o, t, p, e, d = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (
         batch, prompt, output, tp, pp, ep, dp)))
-    pre = _phase(spec, device, b * s, b, s, b * s, t, p, e, fmt.bits_per_weight, kvbits,
-                 compute, True)
+    # causal prefill: prompt token i attends to i keys, (s + 1) / 2 on average
+    pre = _phase(spec, device, b * s, b, (s + 1) / 2, b * s, t, p, e, fmt.bits_per_weight,
+                 kvbits, compute, True)
     ctx = s + o / 2
     dec = _phase(spec, device, b, b, ctx, b, t, p, e, fmt.bits_per_weight, kvbits, compute,
                  False)
@@ -224,7 +226,7 @@ def serve_result(spec: LLMSpec, device: DatasheetDevice, cfg: ServeConfig) -> Re
     kvbits = float(weight_format(kvp).bits)
     b, s, o = cfg.batch, cfg.prompt, cfg.output
     n_dev = cfg.tp * cfg.pp * cfg.dp
-    pre = _phase(spec, device, b * s, b, s, b * s, cfg.tp, cfg.pp, cfg.ep,
+    pre = _phase(spec, device, b * s, b, (s + 1) / 2, b * s, cfg.tp, cfg.pp, cfg.ep,
                  fmt.bits_per_weight, kvbits, fmt.compute, True)
     dec = _phase(spec, device, b, b, s + o / 2, b, cfg.tp, cfg.pp, cfg.ep,
                  fmt.bits_per_weight, kvbits, fmt.compute, False)
