@@ -42,3 +42,17 @@ def test_roofline_cli(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
                  "--html", str(html)]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["ops"] == len(out["rows"]) and "<svg" in html.read_text()
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["llama-3-405b", "--device", "h100", "--devices", "8", "--tp", "8", "--global-batch",
+      "8"], "does not fit: needs"),
+    (["llama-2-70b", "--device", "a100", "--devices", "8", "--tp", "8", "--global-batch", "8",
+      "--precision", "fp8"], "no fp8 peak"),
+    (["resnet-50", "--devices", "8"], "is a CNN"),
+])
+def test_train_bad_input(argv: list[str], needle: str,
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["llm", "train", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0]

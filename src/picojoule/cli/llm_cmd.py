@@ -163,7 +163,7 @@ def run_train(args: argparse.Namespace) -> int:
     if not r["fits"]:
         need, cap = r["memory_per_device_bytes"] / 1e9, device.hbm.capacity_bytes / 1e9
         raise SpecError.single(spec.name, "", f"does not fit: needs {need:.1f} GB per device, "
-                               f"one {device.name} holds {cap:.0f} GB: {need - cap:.1f} GB too "
+                               f"one {device.name} holds {cap:.1f} GB: {need - cap:.1f} GB too "
                                "much (try more --pp, --zero 3 or --recompute full)")
     row = {"devices": args.devices, "tp": args.tp, "pp": args.pp, "dp": int(r["dp"]),
            "step_s": r["step_s"], "mfu": r["mfu"], "hfu": r["hfu"],
