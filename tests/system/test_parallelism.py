@@ -69,3 +69,33 @@ def test_roofline_chart_data_and_svg() -> None:
         assert y == pytest.approx(min(989.4e12, x * 3.35e12))
     assert all(p["bound"] != "compute" for p in data["points"])  # decode: all memory-bound
     assert svg(data).count("<circle") == len(data["points"])
+
+
+def test_expert_parallel_adds_all_to_alls() -> None:
+    mixtral = load_llm({"name": "mixtral", "model_type": "mixtral", "hidden_size": 4096,
+                        "num_attention_heads": 32, "num_key_value_heads": 8,
+                        "num_hidden_layers": 32, "intermediate_size": 14336,
+                        "vocab_size": 32000, "num_local_experts": 8,
+                        "num_experts_per_tok": 2})
+    dev = get_device("h100")
+    no_ep = sweep(mixtral, dev, 16, 256, 32, tp=2, ep=1)
+    ep2 = sweep(mixtral, dev, 16, 256, 32, tp=2, ep=2)
+    # two all-to-alls per MoE layer over 2 devices: 2 x 32 layers x (alpha + half of
+    # 16 tokens x top-2 x 4096 x 2 B / bandwidth) more per decode step
+    from picojoule.system.collectives import over_link
+
+    a2a = over_link("all_to_all", 2, 16 * 2 * 4096 * 2, dev.link("scale_up"), 0.8)
+    assert float(ep2["tpot_s"]) - float(no_ep["tpot_s"]) == pytest.approx(
+        2 * 32 * float(a2a.seconds))
+
+
+def test_train_result_adds_up() -> None:
+    from picojoule.system.train import train_result
+
+    cfg = TrainConfig(devices=64, tp=8, pp=4, global_batch=64, tokens=1e9)
+    dev = get_device("a100")
+    r = train(SPEC, dev, cfg)
+    res = train_result(SPEC, dev, cfg)
+    assert res.seconds == pytest.approx(r["train_days"] * 86400)
+    assert res.energy_j == pytest.approx(r["energy_j"])
+    assert {k[0] for k in res.totals(["component"])} == {"compute", "storage", "link", "idle"}

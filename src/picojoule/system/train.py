@@ -186,3 +186,21 @@ def train(spec: LLMSpec, device: DatasheetDevice, cfg: TrainConfig) -> dict[str,
 
 def as_array(value: Any) -> Any:
     return np.asarray(value, dtype=float)
+
+
+def train_result(spec: LLMSpec, device: DatasheetDevice, cfg: TrainConfig) -> Any:
+    """The whole run as a ``Result``: one span per step repeated, energy rows per component
+    (compute, storage = HBM, link, idle) summed over every device."""
+    from picojoule.result import Result, Row, Span
+
+    r = train(spec, device, cfg)
+    steps = cfg.tokens / (cfg.global_batch * cfg.seq)
+    per_step = 1.0 / steps
+    rows = tuple(Row(device.name, spec.name, "train", level, "", component,
+                     r[key] * 1e12 * per_step)
+                 for key, component, level in (("compute_j", "compute", ""),
+                                               ("memory_j", "storage", device.hbm.name),
+                                               ("communication_j", "link", "network"),
+                                               ("idle_j", "idle", "")))
+    step = Result(rows, (Span(device.name, spec.name, "train", r["step_s"]),), r["step_s"])
+    return step.times(steps)
