@@ -56,3 +56,14 @@ def test_train_bad_input(argv: list[str], needle: str,
     assert main(["llm", "train", *argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0]
+
+
+def test_serve_html_latency_throughput(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "s.html"
+    assert main(["llm", "serve", "llama-2-7b", "--device", "h100", "--tp", "1,2",
+                 "--batch", "1,8,64", "--prompt", "512", "--html", str(page),
+                 "--json"]) == 0
+    text = page.read_text()
+    assert text.count("<circle") == 6 and text.count("<polyline") == 2  # 2 TP x 3 batches
+    assert main(["roofline", "resnet-18", "--device", "h100", "--precision", "fp8"]) == 0
+    assert main(["roofline", "resnet-18", "--device", "a100", "--precision", "fp8"]) == 2

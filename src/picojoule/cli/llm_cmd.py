@@ -36,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                        "fp4")
     s.add_argument("--kv-precision", default="", help="KV cache precision (default fp16; fp8 "
                                                       "with --precision fp8)")
+    s.add_argument("--html", metavar="F.html", help="also write the latency-throughput chart")
     _outputs(s)
     s.set_defaults(func=run_serve)
     t = llm.add_parser("train", help="step time, MFU, days, device-hours and energy")
@@ -64,6 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--batch", type=int, default=1)
     r.add_argument("--phase", default="prefill", help="transformers: prefill or decode")
     r.add_argument("--seq", type=int, default=None, help="transformers: sequence length")
+    r.add_argument("--precision", default="", help="precision of the chart's compute roof "
+                                                   "(default bf16, else the device's first)")
     r.add_argument("--html", metavar="F.html", help="also write the roofline chart")
     _outputs(r)
     r.set_defaults(func=run_roofline)
@@ -141,6 +144,11 @@ def run_serve(args: argparse.Namespace) -> int:
                      "decode_bound": "compute" if out["decode_compute_bound"] else "memory"})
     if problems:
         raise SpecError(problems)
+    if args.html:
+        from picojoule.system.plots import latency_throughput
+
+        title = f"{spec.name} on {device.name} ({args.precision}): latency vs throughput"
+        _write(args.html, f"<html><body>{latency_throughput(rows, title)}</body></html>")
     _emit(args, rows, ["batch", "prompt", "output", "tp", "pp", "ttft_ms", "tpot_ms",
                        "tokens_per_s", "tokens_per_s_per_device", "energy_per_token_j",
                        "memory_j_per_token", "idle_j_per_token", "memory_per_device_gb"],
@@ -201,6 +209,13 @@ def run_devices(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SpecError.single("--html", "", f"a writable path ({exc.strerror})") from None
+
+
 def _device(name: str) -> Any:
     from picojoule.system.devices import arch_device, get_device
 
@@ -227,14 +242,15 @@ def run_roofline(args: argparse.Namespace) -> int:
                      where="MODEL")
     ops = network_roofline(net, device)
     s = summary(ops, device)
-    precision = device.precisions[0] if "bf16" not in device.precisions else "bf16"
+    precision = args.precision or (device.precisions[0] if "bf16" not in device.precisions
+                                   else "bf16")
+    device.peak_ops_per_s(precision)  # a precision the device has
     if args.html:
+        from html import escape
+
         data = chart(device, precision, ops)
-        try:
-            Path(args.html).write_text(f"<html><body><h3>{net.name} on {device.name}</h3>"
-                                       f"{svg(data)}</body></html>")
-        except OSError as exc:
-            raise SpecError.single("--html", "", f"a writable path ({exc.strerror})") from None
+        _write(args.html, f"<html><body><h3>{escape(net.name)} on {escape(device.name)}</h3>"
+                          f"{svg(data)}</body></html>")
     rows = [o.to_dict() for o in ops]
     extra = {"model": net.name, **s, "ridge_flops_per_byte": ridge(device, precision)}
     _emit(args, rows, ["name", "kind", "flops", "intensity_flops_per_byte",
