@@ -20,6 +20,7 @@ from typing import Any
 
 from picojoule.analysis.cache import DiskCache, digest, layer_seed
 from picojoule.analysis.totals import total_stats
+from picojoule.analysis.vector import VectorCost, cost_vector_ops
 from picojoule.arch.spec import Arch
 from picojoule.cost.stats import Stats
 from picojoule.errors import Problem, SpecError
@@ -54,12 +55,13 @@ class NetworkAnalysis:
     arch: Arch
     options: SearchOptions
     layers: tuple[LayerResult, ...]
-    vector_ops: tuple[str, ...]  # names of operations not costed yet (no vector unit model)
+    vector_ops: tuple[str, ...]  # names of operations not costed (none since the vector unit)
     distinct: int
     searched: int
     cache_hits: int
     seconds: float
     totals: Stats | None = field(default=None)
+    vector_costs: tuple[VectorCost, ...] = ()  # softmax, norms, pooling ... (analysis.vector)
 
     def to_dict(self) -> dict[str, Any]:
         layers = []
@@ -78,8 +80,11 @@ class NetworkAnalysis:
                 "dataflow": resolve_constraints(self.arch, self.options).name,
                 "objective": self.options.objective.name, "layers": layers,
                 "totals": self.totals.to_dict() if self.totals else None,
-                "not_costed": {"vector_ops": list(self.vector_ops),
-                               "why": "no vector-unit model yet; einsum layers only"},
+                "not_costed": {"vector_ops": list(self.vector_ops)},
+                "vector_ops": [dataclasses.asdict(v) | {"energy_pj": v.energy_pj}
+                               for v in self.vector_costs],
+                "vector_energy_pj": sum(v.energy_pj for v in self.vector_costs),
+                "vector_cycles": sum(v.cycles for v in self.vector_costs),
                 "distinct_layers": self.distinct, "searched": self.searched,
                 "cache_hits": self.cache_hits, "seconds": self.seconds}
 
@@ -164,7 +169,8 @@ def analyze(network: Network, arch: Arch, options: SearchOptions | None = None, 
     mapped = [r.stats for r in results if r.stats is not None]
     return NetworkAnalysis(
         network=network.name, arch=arch, options=options, layers=tuple(results),
-        vector_ops=tuple(op.name for op in network.vector_ops), distinct=len(distinct),
+        vector_ops=(), vector_costs=cost_vector_ops(network.vector_ops, arch),
+        distinct=len(distinct),
         searched=len(todo), cache_hits=hits, seconds=time.perf_counter() - started,
         totals=total_stats(mapped) if mapped else None)
 

@@ -143,9 +143,12 @@ def run(args: argparse.Namespace) -> int:
             out.print(line, markup=False, highlight=False)
         for line in (*stats_notes(t), *utilization_notes(a)):
             out.print(line, markup=False, highlight=False)
-    if a.vector_ops:
-        out.print(f"{len(a.vector_ops)} vector operations not costed yet (no vector-unit "
-                  f"model)", markup=False, highlight=False)
+    if a.vector_costs:
+        vec_pj = sum(v.energy_pj for v in a.vector_costs)
+        out.print(f"{len(a.vector_costs)} vector operations (softmax, norms, pooling, adds ...) "
+                  f"on the vector unit: {vec_pj / 1e6:,.2f} µJ, "
+                  f"{sum(v.cycles for v in a.vector_costs):,.0f} cycles", markup=False,
+                  highlight=False)
     for r in a.layers:
         if r.error:
             out.print(f"unmapped {r.name}: {r.error}", markup=False, highlight=False)
