@@ -34,6 +34,7 @@ from picojoule.mapper.search import (
 )
 from picojoule.mapping.spec import Mapping
 from picojoule.mapping.text import format_mapping, parse_mapping
+from picojoule.result import Result
 from picojoule.workload.einsum import Layer
 from picojoule.workload.network import Network
 
@@ -47,6 +48,11 @@ class LayerResult:
     search: dict[str, Any]  # strategy, evaluated, seconds, proven, cached, certainty
     error: str | None = None  # why the layer could not be mapped
 
+    @property
+    def result(self) -> Result:
+        """This layer's rows and span (empty when it could not be mapped)."""
+        return self.stats.to_result() if self.stats is not None else Result()
+
 
 @dataclass(frozen=True)
 class NetworkAnalysis:
@@ -59,7 +65,12 @@ class NetworkAnalysis:
     searched: int
     cache_hits: int
     seconds: float
-    totals: Stats | None = field(default=None)
+    totals: Stats | None = field(default=None)  # the layers' Stats summed (one chip, in series)
+
+    @property
+    def result(self) -> Result:
+        """The mapped layers in series on one device (the arch), as one ``Result``."""
+        return Result.serial(r.result for r in self.layers)
 
     def to_dict(self) -> dict[str, Any]:
         layers = []

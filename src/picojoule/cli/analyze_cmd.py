@@ -76,9 +76,11 @@ def write_csv(a: NetworkAnalysis, path: str) -> None:
                         levels)), r.error])
                     continue
                 mapping = " | ".join(format_mapping(r.mapping).splitlines()) if r.mapping else ""
+                result = r.result
+                by_level = result.totals(["level"])
                 w.writerow([r.name, r.layer.to_text(), s.macs, s.energy_pj, s.pj_per_mac,
-                            s.cycles, s.utilization, *(s.level_energy_pj(lv) for lv in levels),
-                            s.mac_energy_pj, mapping, ""])
+                            s.cycles, s.utilization, *(by_level.get((lv,), 0.0) for lv in levels),
+                            result.total(component="compute"), mapping, ""])
     except OSError as exc:
         raise SpecError.single(path, "", f"a writable CSV path ({exc.strerror})") from None
 
@@ -121,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     out.print(layer_table(a))
     t = a.totals
     if t is not None:
-        out.print(stats_table(t, f"where the joules go: {a.network} on {a.arch.name}, "
+        out.print(stats_table(a.result, f"where the joules go: {a.network} on {a.arch.name}, "
                                  "all layers"))
         for line in (f"total energy {t.energy_pj / 1e6:,.2f} µJ ({t.pj_per_mac:.3f} pJ/MAC)",
                      f"total cycles {t.cycles:,.0f} ({t.seconds * 1e3:.3f} ms); utilization "
