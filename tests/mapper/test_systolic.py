@@ -8,7 +8,7 @@ import pytest
 
 from picojoule.arch import arch_from_mapping, load_preset
 from picojoule.mapper import Budget, Objective, SearchOptions, dataflow, search
-from picojoule.mapper.systolic import stream_length, systolic_cycles
+from picojoule.cost.systolic import stream_length, systolic_cycles
 from picojoule.mapping import LevelMapping, Mapping, batch_of_one
 from picojoule.workload import gemm
 
