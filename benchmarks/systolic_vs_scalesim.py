@@ -30,10 +30,11 @@ import tempfile
 from pathlib import Path
 
 from picojoule.arch import arch_from_mapping
-from picojoule.mapper import Budget, Objective, SearchOptions, dataflow, search
 from picojoule.cost.systolic import systolic_cycles
+from picojoule.importers import load_model
+from picojoule.mapper import Budget, Objective, SearchOptions, dataflow, search
 from picojoule.mapping import LevelMapping, Mapping, batch_of_one
-from picojoule.workload import gemm, load_model
+from picojoule.workload import gemm
 
 PEER = Path.home() / ".cache" / "picojoule" / "peers" / "scalesim"
 ROWS = COLS = 32

@@ -7,8 +7,8 @@ import math
 import pytest
 
 from picojoule.arch import arch_from_mapping, load_preset
-from picojoule.mapper import Budget, Objective, SearchOptions, dataflow, search
 from picojoule.cost.systolic import stream_length, systolic_cycles
+from picojoule.mapper import Budget, Objective, SearchOptions, dataflow, search
 from picojoule.mapping import LevelMapping, Mapping, batch_of_one
 from picojoule.workload import gemm
 

@@ -12,8 +12,8 @@ from torch import nn
 from wl_models import LeNet5, ResNet18, TinyAttention
 
 from picojoule.errors import SpecError
-from picojoule.importers import import_onnx, import_torch
-from picojoule.workload import Network, load_model, zoo
+from picojoule.importers import import_onnx, import_torch, load_model
+from picojoule.workload import Network, zoo
 
 
 def _export(model: nn.Module, x: torch.Tensor, path: Path) -> Path:

@@ -6,7 +6,6 @@ import argparse
 import csv
 import json
 import os
-from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -14,11 +13,11 @@ from rich.table import Table
 
 from picojoule.analysis import NetworkAnalysis, analyze
 from picojoule.arch.loader import load_arch
-from picojoule.cli.map_cmd import add_search_args, progress_bar, search_options
+from picojoule.cli.options import add_search_args, prepare_output, progress_bar, search_options
 from picojoule.cli.render import stats_table
 from picojoule.errors import SpecError
+from picojoule.importers import load_model
 from picojoule.mapping.text import format_mapping
-from picojoule.workload import load_model
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "picojoule", "layers")
 
@@ -85,18 +84,6 @@ def write_csv(a: NetworkAnalysis, path: str) -> None:
         raise SpecError.single(path, "", f"a writable CSV path ({exc.strerror})") from None
 
 
-def _prepare_output(flag: str, path: str) -> None:
-    """Create the output's folder and check it can be written."""
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("a"):
-            pass
-    except OSError as exc:
-        raise SpecError.single(flag, "", f"a writable file path, got {path!r} "
-                                         f"({exc.strerror})") from None
-
-
 def run(args: argparse.Namespace) -> int:
     arch = load_arch(args.arch)
     net = load_model(args.model, batch=args.batch, where="MODEL")
@@ -105,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError.single("--workers", "", f"a positive integer, got {args.workers}")
     for flag, path in (("--csv", args.csv), ("--report", args.report)):
         if path:  # fail before a long analysis, not after it
-            _prepare_output(flag, path)
+            prepare_output(flag, path)
     distinct = len({layer.signature for layer in net.layers})
     with progress_bar(f"mapping {net.name} ({distinct} distinct layers)", distinct) as tick:
         a = analyze(net, arch, options, workers=args.workers, cache_dir=args.cache,
