@@ -36,6 +36,9 @@ class UnmappableError(SpecError):
 
 @dataclass(frozen=True)
 class SearchOptions:
+    """How to search: constraints (None: the arch's natural dataflow), objective, budget,
+    strategy object (``Guided(...)``; a registered name is mapped once) and seed."""
+
     constraints: Constraints | None = None  # None: the architecture's natural dataflow
     objective: Objective = field(default_factory=Objective)
     budget: Budget = field(default_factory=Budget)
