@@ -19,6 +19,7 @@ composition gives the same bits.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
@@ -110,17 +111,13 @@ class Result:
 
     @staticmethod
     def serial(parts: Iterable[Result]) -> Result:
-        out = Result()
-        for part in parts:
-            out = out.then(part)
-        return out
+        """``parts`` one after another."""
+        return functools.reduce(Result.then, parts, Result())
 
     @staticmethod
     def parallel(parts: Iterable[Result]) -> Result:
-        out = Result()
-        for part in parts:
-            out = out.alongside(part)
-        return out
+        """``parts`` side by side."""
+        return functools.reduce(Result.alongside, parts, Result())
 
     # -- totals -------------------------------------------------------------------------
     @property
