@@ -9,7 +9,7 @@ import onnxscript  # noqa: F401  (torch.onnx.export needs it; installed by `make
 import pytest
 import torch
 from torch import nn
-from wl_models import LeNet5, ResNet18, TinyAttention
+from torch_models import LeNet5, ResNet18, TinyAttention
 
 from picojoule.errors import SpecError
 from picojoule.importers import import_onnx, import_torch, load_model
