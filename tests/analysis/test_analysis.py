@@ -11,9 +11,10 @@ from picojoule.analysis import analyze
 from picojoule.arch import load_preset
 from picojoule.cli.main import main
 from picojoule.errors import SpecError
+from picojoule.importers import load_model
 from picojoule.mapper import Budget, SearchOptions
 from picojoule.report import plot_data, render_html
-from picojoule.workload import load_model, parse_layer
+from picojoule.workload import parse_layer
 from picojoule.workload.network import Network, Node
 
 # A ResNet-like stack: two identical blocks, a downsample, an fc (names with markup in them).

@@ -20,6 +20,7 @@ from functools import cache
 from importlib import resources
 
 from picojoule.arch.spec import Arch
+from picojoule.result import Result, Row, Span
 from picojoule.cost.energy import energy_model
 from picojoule.workload.einsum import fc
 from picojoule.workload.network import VectorOp
@@ -38,6 +39,13 @@ class VectorCost:
     @property
     def energy_pj(self) -> float:
         return self.compute_energy_pj + self.storage_energy_pj
+
+    def to_result(self, device: str, clock_hz: float) -> Result:
+        """This operation as a Result: compute on the vector unit, traffic at its level."""
+        rows = (Row(device, self.name, "", "", "", "compute", self.compute_energy_pj),
+                Row(device, self.name, "", self.level, "", "storage", self.storage_energy_pj))
+        seconds = self.cycles / clock_hz
+        return Result(rows, (Span(device, self.name, "", seconds, self.cycles),), seconds)
 
 
 @cache

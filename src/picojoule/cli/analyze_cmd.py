@@ -6,7 +6,6 @@ import argparse
 import csv
 import json
 import os
-from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -20,12 +19,12 @@ from picojoule.cli.carbon_option import (
     carbon_lines,
     carbon_settings,
 )
-from picojoule.cli.map_cmd import add_search_args, progress_bar, search_options
 from picojoule.cli.notes import stats_notes, utilization_notes
+from picojoule.cli.options import add_search_args, prepare_output, progress_bar, search_options
 from picojoule.cli.render import stats_table
 from picojoule.errors import SpecError
+from picojoule.importers import load_model
 from picojoule.mapping.text import format_mapping
-from picojoule.workload import load_model
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "picojoule", "layers")
 
@@ -85,24 +84,14 @@ def write_csv(a: NetworkAnalysis, path: str) -> None:
                         levels)), r.error])
                     continue
                 mapping = " | ".join(format_mapping(r.mapping).splitlines()) if r.mapping else ""
+                result = r.result
+                by_level = result.totals(["level"])
                 w.writerow([r.name, r.layer.to_text(), s.macs, s.energy_pj, s.pj_per_mac,
-                            s.cycles, s.utilization, *(s.level_energy_pj(lv) for lv in levels),
-                            s.mac_energy_pj, s.network_energy_pj, s.static_energy_pj, mapping,
-                            ""])
+                            s.cycles, s.utilization, *(by_level.get((lv,), 0.0) for lv in levels),
+                            *(result.total(component=c) for c in ("compute", "network",
+                                                                  "static")), mapping, ""])
     except OSError as exc:
         raise SpecError.single(path, "", f"a writable CSV path ({exc.strerror})") from None
-
-
-def _prepare_output(flag: str, path: str) -> None:
-    """Create the output's folder and check it can be written."""
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("a"):
-            pass
-    except OSError as exc:
-        raise SpecError.single(flag, "", f"a writable file path, got {path!r} "
-                                         f"({exc.strerror})") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError.single("--workers", "", f"a positive integer, got {args.workers}")
     for flag, path in (("--csv", args.csv), ("--report", args.report)):
         if path:  # fail before a long analysis, not after it
-            _prepare_output(flag, path)
+            prepare_output(flag, path)
     distinct = len({layer.signature for layer in net.layers})
     with progress_bar(f"mapping {net.name} ({distinct} distinct layers)", distinct) as tick:
         a = analyze(net, arch, options, workers=args.workers, cache_dir=args.cache,
@@ -133,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     out.print(layer_table(a))
     t = a.totals
     if t is not None:
-        out.print(stats_table(t, f"where the joules go: {a.network} on {a.arch.name}, "
+        out.print(stats_table(a.result, f"where the joules go: {a.network} on {a.arch.name}, "
                                  "all layers"))
         for line in (f"total energy {t.energy_pj / 1e6:,.2f} µJ ({t.pj_per_mac:.3f} pJ/MAC)",
                      f"total cycles {t.cycles:,.0f} ({t.seconds * 1e3:.3f} ms); utilization "

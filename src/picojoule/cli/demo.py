@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"picojoule demo: {layer.to_text()} on {arch.name}", markup=False)
     console.print(format_loop_nest(mapping), markup=False, highlight=False)
     print_stats(stats, "where the joules go", console)
-    shares = sorted(((stats.level_energy_pj(lv), lv) for lv in stats.levels), reverse=True)
+    by_level = stats.to_result().totals(["level"])
+    shares = sorted(((pj, lv) for (lv,), pj in by_level.items() if lv), reverse=True)
     top_pj, top = shares[0]
     console.print(f"\n{top} moves {100 * top_pj / stats.energy_pj:.0f}% of the energy; "
                   f"the MACs themselves cost {100 * stats.mac_energy_pj / stats.energy_pj:.0f}%.")

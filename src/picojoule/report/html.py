@@ -41,9 +41,10 @@ def plot_data(a: NetworkAnalysis) -> PlotData:
     parts = (*levels, "MAC", "network", "static")
     energy, rows = [], []
     for r, s, mapping in mapped:
-        static = getattr(s, "static_energy_pj", 0.0)
-        energy.append((*(s.level_energy_pj(lv) for lv in levels), s.mac_energy_pj,
-                       s.network_energy_pj, static))
+        result = r.result
+        by_level = result.totals(["level"])
+        energy.append((*(by_level.get((lv,), 0.0) for lv in levels),
+                       *(result.total(component=c) for c in ("compute", "network", "static"))))
         rows.append({"name": r.name, "layer": r.layer.to_text(), "macs": s.macs,
                      "energy_pj": s.energy_pj, "pj_per_mac": s.pj_per_mac, "cycles": s.cycles,
                      "utilization": s.utilization, "mapping": format_mapping(mapping),

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from core_archs import build_arch
+from cost_archs import build_arch
 
 from picojoule.arch import Arch
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from core_archs import build_arch
+from cost_archs import build_arch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

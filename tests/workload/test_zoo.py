@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from picojoule.errors import SpecError
-from picojoule.workload import Network, Node, VectorOp, footprint, load_model, zoo
+from picojoule.importers import load_model
+from picojoule.workload import Network, Node, VectorOp, footprint, zoo
 
 # name -> (published MACs or None, source; published params, source)
 PUBLISHED = {

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from core_archs import build_arch
+from cost_archs import build_arch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_properties import layers, touched

@@ -9,11 +9,11 @@ import onnxscript  # noqa: F401  (torch.onnx.export needs it; installed by `make
 import pytest
 import torch
 from torch import nn
-from wl_models import LeNet5, ResNet18, TinyAttention
+from torch_models import LeNet5, ResNet18, TinyAttention
 
 from picojoule.errors import SpecError
-from picojoule.importers import import_onnx, import_torch
-from picojoule.workload import Network, load_model, zoo
+from picojoule.importers import import_onnx, import_torch, load_model
+from picojoule.workload import Network, zoo
 
 
 def _export(model: nn.Module, x: torch.Tensor, path: Path) -> Path:

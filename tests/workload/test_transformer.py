@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from picojoule.errors import SpecError
-from picojoule.workload import load_model, transformer_network, zoo
+from picojoule.importers import load_model
+from picojoule.workload import transformer_network, zoo
 from picojoule.workload.zoo.configs import CONFIGS
 
 

@@ -1,7 +1,7 @@
 """Hand-derived counts for rules no other test pins down: each test fails if its rule is
 dropped or changed (the reduction and multicast at the innermost level of an operand, window
 multicast, writes in the bandwidth bound, wire hops, sparse metadata, padded MACs, the new
-word_bits and psum_refill options). Unit energies: 1 pJ per 8-bit access (core_archs)."""
+word_bits and psum_refill options). Unit energies: 1 pJ per 8-bit access (cost_archs)."""
 
 from __future__ import annotations
 

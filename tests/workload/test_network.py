@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from picojoule.errors import SpecError
+from picojoule.importers import load_model
 from picojoule.workload import (
     backward_macs,
     conv2d,
-    load_model,
     load_network,
     network_from_dict,
     network_from_text,
