@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from picojoule.analysis.cache import VERSION, DiskCache, layer_seed
+
 from picojoule.report import render_html
 from picojoule.report.html import PlotData
 

@@ -11,8 +11,8 @@ from picojoule.analysis import analyze
 from picojoule.analysis.vector import cost_vector_op, lanes, ops_per_element
 from picojoule.arch.loader import load_arch
 from picojoule.cli.main import main
+from picojoule.importers import load_model
 from picojoule.mapper import Budget, SearchOptions
-from picojoule.workload import load_model
 from picojoule.workload.network import VECTOR_KINDS, VectorOp
 
 

@@ -58,7 +58,7 @@ def test_serving_pp_splits_weights_dp_multiplies_throughput() -> None:
 
 
 def test_roofline_chart_data_and_svg() -> None:
-    from picojoule.workload import load_model
+    from picojoule.importers import load_model
 
     h100 = get_device("h100")
     ops = network_roofline(load_model("llama-2-7b", phase="decode", seq_len=256), h100)

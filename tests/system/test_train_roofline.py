@@ -101,7 +101,7 @@ def test_devices_are_data_and_devices() -> None:
 
 
 def test_run_network_result_components_add_up() -> None:
-    from picojoule.workload import load_model
+    from picojoule.importers import load_model
 
     net = load_model("resnet-18")
     r = run_network(net, get_device("a100"))
@@ -112,7 +112,7 @@ def test_run_network_result_components_add_up() -> None:
 
 
 def test_tpu_v1_mlp_memory_bound_cnn_compute_bound_from_networks() -> None:
-    from picojoule.workload import load_model
+    from picojoule.importers import load_model
 
     tpu = arch_device(load_arch("tpu-v1"))
     # an MLP layer at batch 200: 200 x 2048 x 2048 MACs over 2048^2 weight bytes = 200

@@ -20,8 +20,8 @@ from functools import cache
 from importlib import resources
 
 from picojoule.arch.spec import Arch
-from picojoule.result import Result, Row, Span
 from picojoule.cost.energy import energy_model
+from picojoule.result import Result, Row, Span
 from picojoule.workload.einsum import fc
 from picojoule.workload.network import VectorOp
 

@@ -234,8 +234,8 @@ def _arch_presets() -> tuple[str, ...]:
 
 
 def run_roofline(args: argparse.Namespace) -> int:
+    from picojoule.importers import load_model
     from picojoule.system.roofline import chart, network_roofline, ridge, summary, svg
-    from picojoule.workload import load_model
 
     device = _device(args.device)
     net = load_model(args.model, batch=args.batch, phase=args.phase, seq_len=args.seq,
