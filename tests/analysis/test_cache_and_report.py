@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from picojoule.analysis.cache import VERSION, DiskCache, layer_seed
+from picojoule.context.store import VERSION, layer_seed
+from picojoule.context.store import JsonStore as DiskCache
 
 from picojoule.report import render_html
 from picojoule.report.html import PlotData
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _seed_in_a_new_process(hash_seed: str) -> int:
-    code = "from picojoule.analysis.cache import layer_seed; print(layer_seed(3, 'conv:abc'))"
+    code = "from picojoule.context.store import layer_seed; print(layer_seed(3, 'conv:abc'))"
     env = {**os.environ, "PYTHONHASHSEED": hash_seed,
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"),
                                                        os.environ.get("PYTHONPATH")]))}
