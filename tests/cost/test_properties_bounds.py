@@ -26,7 +26,7 @@ import pytest
 from cost_archs import build_arch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_properties import layers, touched
+from test_cost_properties import layers, touched
 
 from picojoule.cost import energy_model, evaluate_batch
 from picojoule.mapping.sample import random_mappings

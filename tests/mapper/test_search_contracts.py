@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from mapper_archs import small_arch
 
-from picojoule.cli.map_cmd import parse_objective
+from picojoule.cli.options import parse_objective
 from picojoule.cost.energy import energy_model
 from picojoule.errors import Collector
 from picojoule.mapper import Budget, Objective, SearchOptions, constraints_from_data, search
