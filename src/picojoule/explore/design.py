@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from picojoule.arch.spec import Arch, Compute, Fanout, StorageLevel
-from picojoule.errors import Problem, SpecError
+from picojoule.errors import Problem
 from picojoule.explore.space import DesignSpace, Parameter
 
 # Fields a path may set at each kind of node (the arch file's own keys).
@@ -134,16 +134,3 @@ def combine(space: DesignSpace, arch: Arch, per_workload: list[list[dict[str, An
         if power > space.power_w_max:
             why = f"power {power:.3g} W over the budget {space.power_w_max:g}"
     return DesignValues(energy, cycles, seconds, area, edp, not why, why)
-
-
-def check_values(space: DesignSpace, values: dict[str, Any]) -> None:
-    """Raise SpecError if a proposed design has a parameter outside its declaration."""
-    problems = []
-    for p in space.parameters:
-        v = values.get(p.name)
-        ok = v in p.choices if p.choices else (
-            p.low is not None and p.high is not None and p.low <= v <= p.high)
-        if not ok:
-            problems.append(Problem("design", p.name, f"a declared value, got {v!r:.60}"))
-    if problems:
-        raise SpecError(problems)

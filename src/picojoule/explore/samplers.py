@@ -51,10 +51,9 @@ class GridSampler:
 def _draw(p: Parameter, rng: np.random.Generator) -> Any:
     if p.choices:
         return p.choices[int(rng.integers(len(p.choices)))]
-    assert_range = p.low is not None and p.high is not None
-    if not assert_range:
+    if p.low is None or p.high is None:
         raise ValueError(f"parameter {p.name} has no values")
-    low, high = float(p.low), float(p.high)  # type: ignore[arg-type]
+    low, high = float(p.low), float(p.high)
     if p.step:
         values = p.grid()
         if p.log:  # uniform in log space, snapped to the grid
@@ -62,7 +61,7 @@ def _draw(p: Parameter, rng: np.random.Generator) -> Any:
             return min(values, key=lambda v: abs(v - target))
         return values[int(rng.integers(len(values)))]
     x = math.exp(rng.uniform(math.log(low), math.log(high))) if p.log else rng.uniform(low, high)
-    return int(round(x)) if p.integer else float(x)
+    return round(x) if p.integer else float(x)
 
 
 class RandomSampler:

@@ -58,7 +58,7 @@ class Parameter:
         if self.low is None or self.high is None:
             return ()
         step = self.step or 1
-        count = int(math.floor((self.high - self.low) / step + 1e-9)) + 1
+        count = math.floor((self.high - self.low) / step + 1e-9) + 1
         values = [self.low + i * step for i in range(count)]
         return tuple(int(v) if self.integer else float(v) for v in values)
 
