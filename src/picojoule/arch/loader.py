@@ -10,7 +10,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from picojoule.arch.spec import SPARSE_ACTIONS, SPARSE_FORMATS, Arch, Compute, Fanout, StorageLevel
+from picojoule.arch.spec import (
+    PSUM_REFILLS,
+    SPARSE_ACTIONS,
+    SPARSE_FORMATS,
+    Arch,
+    Compute,
+    Fanout,
+    StorageLevel,
+)
 from picojoule.errors import Collector, SpecError
 from picojoule.fileio import load_data, parse_yaml
 from picojoule.tech.components import MEMORY_KINDS
@@ -58,10 +66,15 @@ def _fanout(c: Collector, data: Any, path: str) -> Fanout:
     if data is None:
         return Fanout()
     if not isinstance(data, Mapping):
-        c.add(path, "a mapping with x, y, multicast, reduction, window_multicast, pe_pitch_um")
+        c.add(path, "a mapping with x, y, multicast, reduction, window_multicast, pe_pitch_um, "
+                    "psum_refill")
         return Fanout()
-    _unknown(c, data, {"x", "y", "multicast", "reduction", "window_multicast", "pe_pitch_um"},
-             path)
+    _unknown(c, data, {"x", "y", "multicast", "reduction", "window_multicast", "pe_pitch_um",
+                       "psum_refill"}, path)
+    refill = _field(c, data, "psum_refill", path, "string", default="single")
+    if refill not in PSUM_REFILLS:
+        c.add(f"{path}.psum_refill", f"one of {', '.join(PSUM_REFILLS)}, got {refill!r}")
+        refill = "single"
     return Fanout(
         x=_field(c, data, "x", path, "positive int", default=1),
         y=_field(c, data, "y", path, "positive int", default=1),
@@ -69,12 +82,14 @@ def _fanout(c: Collector, data: Any, path: str) -> Fanout:
         reduction=_field(c, data, "reduction", path, "bool", default=True),
         window_multicast=_field(c, data, "window_multicast", path, "bool", default=False),
         pe_pitch_um=_field(c, data, "pe_pitch_um", path, "non-negative number", default=0.0),
+        psum_refill=refill,
     )
 
 
 _LEVEL_FIELDS = {"name", "kind", "keeps", "width_bits", "capacity_bits", "depth",
                  "read_bandwidth_bits", "write_bandwidth_bits", "fanout", "read_energy_pj",
-                 "write_energy_pj", "area_um2", "estimator", "sparse_format", "metadata_bits"}
+                 "write_energy_pj", "area_um2", "estimator", "sparse_format", "metadata_bits",
+                 "word_bits"}
 
 
 def _level(c: Collector, data: Any, path: str) -> StorageLevel | None:
@@ -115,6 +130,7 @@ def _level(c: Collector, data: Any, path: str) -> StorageLevel | None:
         estimator=_field(c, data, "estimator", path, "string"),
         sparse_format=sparse_format,
         metadata_bits=_field(c, data, "metadata_bits", path, "positive int", default=4),
+        word_bits=_field(c, data, "word_bits", path, "positive int"),
     )
 
 

@@ -21,6 +21,10 @@ class Fanout:
     reduction: bool = True  # partial sums of children are added in the network
     window_multicast: bool = False  # share overlapping windows (Eyeriss diagonal reuse)
     pe_pitch_um: float = 0.0  # distance between neighbours; 0 means network energy is ignored
+    # partial sums read back to children that are reduced spatially: "single" (default) fills
+    # one child per read (the others restart from zero); "multicast" (Timeloop) multicasts the
+    # read and every child counts a fill
+    psum_refill: str = "single"
 
     @property
     def size(self) -> int:
@@ -43,10 +47,14 @@ class StorageLevel:
     estimator: str | None = None  # ask this estimator first
     sparse_format: str = "none"  # none | bitmask | rle | coordinate: stores only non-zeros
     metadata_bits: int = 4  # rle run length / coordinate index bits per stored non-zero
+    # bits of every word stored here, whatever the operand (Timeloop's ``datawidth``); None
+    # (default): each operand at its own precision, outputs at psum_bits until final
+    word_bits: int | None = None
 
 
 SPARSE_FORMATS = ("none", "bitmask", "rle", "coordinate")
 SPARSE_ACTIONS = ("none", "gate", "skip")
+PSUM_REFILLS = ("single", "multicast")
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,7 @@ class Arch:
     dataflow: str | None = None  # the design's natural dataflow, for the mapper
     systolic: bool = False
     wire_energy_pj_per_bit_mm: float | None = None
-    static_power_mw: float = 0.0  # leakage and clock of the whole design, charged per second
+    static_power_mw: float = 0.0  # idle power (clock tree + leakage), charged per second
     sources: tuple[str, ...] = ()
     description: str = ""
 

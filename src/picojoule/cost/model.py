@@ -1,4 +1,4 @@
-"""The analytical cost model, vectorized over a batch of mappings (DESIGN.md's contract).
+"""The analytical cost model, vectorized over a batch of mappings (docs/cost-model.md).
 
 One implementation: ``evaluate`` (one mapping) is the batch of one. Shapes: B mappings,
 L levels, D dims, X tensor axes of an operand. Counts are in elements of the operand; they
@@ -13,7 +13,9 @@ Per operand and level that keeps it:
 * a parent's reads serve its child's fills, divided by multicast over irrelevant spatial dims
   (or, with ``window_multicast``, the union of overlapping child windows);
 * outputs are read-modify-write: children's evictions are parent updates (reduced spatially
-  over irrelevant spatial dims), revisits read partial sums back, first visits read nothing;
+  over irrelevant spatial dims), revisits read partial sums back (one child refilled per read,
+  or every reduced child with the fan-out's ``psum_refill: multicast``), first visits read
+  nothing;
   the innermost output level takes one update per MAC. As in Timeloop, draining a level to its
   parent is counted as the parent's update only.
 """
@@ -29,6 +31,7 @@ from picojoule.arch.spec import Arch
 from picojoule.cost.energy import EnergyModel
 from picojoule.cost.stats import BatchStats
 from picojoule.cost.storage import operand_consts, spans, stored_bits, tile_extents
+from picojoule.cost.timing import TimingModel
 from picojoule.mapping.batch import MappingBatch
 from picojoule.workload.einsum import Layer
 
@@ -130,6 +133,20 @@ def _spatial_factor(nest: _Nest, arch: Arch, levels: range, dims: tuple[int, ...
     return out
 
 
+def _refill_multicast(nest: _Nest, arch: Arch, levels: range,
+                      dims: tuple[int, ...]) -> np.ndarray | int:
+    """Children filled by one partial-sum read under a spatial reduction: 1 by default (the
+    sum returns to one child, the others restart from zero); the reduction factor of the
+    fan-outs whose ``psum_refill`` is ``multicast`` (Timeloop: every child counts a fill)."""
+    out: np.ndarray | int = 1
+    for m in levels:
+        fan = arch.levels[m].fanout
+        if fan.reduction and fan.psum_refill == "multicast":
+            for d in dims:
+                out = out * nest.S[m, d]
+    return out
+
+
 def _hops_mm(batch: MappingBatch, arch: Arch) -> np.ndarray | None:
     """(L, B) wire length one transfer crosses through each level's fan-out: half the span of
     the used array on each axis (a first-order model); None when no fan-out has a pitch."""
@@ -149,20 +166,28 @@ CHUNK = 2048  # mappings per pass: keeps every intermediate array in cache
 
 
 def evaluate_batch(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel,
-                   min_cycles: np.ndarray | None = None) -> BatchStats:
+                   timing: TimingModel | None = None) -> BatchStats:
     """Counts, energy, cycles and validity of every mapping in ``batch``.
 
-    ``min_cycles`` (B,) is a further lower bound on each mapping's cycles from a timing model
-    outside this one (a systolic array's fill and drain); static energy and utilization follow
-    the resulting cycles. Large batches are evaluated in chunks of ``CHUNK`` (the arithmetic
-    is per mapping, so chunking changes no number) and the results concatenated.
+    ``timing`` (``cost.timing``) adds a further lower bound on each mapping's cycles from a
+    timing effect outside this model (a systolic array's fill and drain); static energy and
+    utilization follow the resulting cycles. Large batches are evaluated in chunks of
+    ``CHUNK`` (the arithmetic is per mapping, so chunking changes no number) and the results
+    concatenated.
     """
     if len(batch) <= CHUNK:
-        return _evaluate_chunk(layer, arch, batch, energy, min_cycles)
-    parts = [_evaluate_chunk(layer, arch, batch.take(slice(i, i + CHUNK)), energy,
-                             None if min_cycles is None else min_cycles[i:i + CHUNK])
-             for i in range(0, len(batch), CHUNK)]
+        return _evaluate_chunk(layer, arch, batch, energy, _bound(timing, batch, layer, arch))
+    parts = []
+    for i in range(0, len(batch), CHUNK):
+        chunk = batch.take(slice(i, i + CHUNK))
+        parts.append(_evaluate_chunk(layer, arch, chunk, energy,
+                                     _bound(timing, chunk, layer, arch)))
     return BatchStats.concat(parts)
+
+
+def _bound(timing: TimingModel | None, batch: MappingBatch, layer: Layer,
+           arch: Arch) -> np.ndarray | None:
+    return None if timing is None else timing.min_cycles(batch, layer, arch)
 
 
 def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel,
@@ -206,7 +231,8 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
                 revisits = (visits[c - 1] - distinct[c]) * nest.inst[c] / red
                 counts[p, o, 2] += evictions
                 counts[p, o, 0] += revisits
-                counts[c, o, 1] += revisits
+                counts[c, o, 1] += revisits * _refill_multicast(nest, arch, range(p, c),
+                                                                irrelevant)
                 network_bits_mm += (evictions + revisits) * bits[p] * _hop(hops, range(p, c))
         else:
             mc = _spatial_factor(nest, arch, below, irrelevant, "multicast")

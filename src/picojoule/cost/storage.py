@@ -3,7 +3,8 @@
 The cost model (its capacity check, energy and traffic) and the mapper's pruning before costing
 both ask here, so they can never disagree on whether a tile fits: footprints of affine tiles,
 partial sums at ``psum_bits`` until every reduction loop is below a level, and compressed
-formats storing only non-zeros plus their metadata.
+formats storing only non-zeros plus their metadata. A level with ``word_bits`` (Timeloop's
+``datawidth``) stores every operand, partial sums included, at that width instead.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class OperandConsts:
     irrelevant_dims: tuple[int, ...]
     stored: np.ndarray  # (L,) stored elements per element at each level (sparse formats)
     metadata_bits: np.ndarray  # (L,) metadata bits per stored element
+    word_bits: np.ndarray  # (L,) the level's fixed word width; NaN: the operand's precision
 
 
 @functools.lru_cache(maxsize=512)
@@ -41,7 +43,9 @@ def operand_consts(layer: Layer, arch: Arch) -> tuple[OperandConsts, ...]:
         terms = tuple(tuple((int(d), int(row[d])) for d in np.flatnonzero(row)) for row in A)
         out.append(OperandConsts(A, terms, relevant,
                                   tuple(int(d) for d in np.flatnonzero(~relevant)),
-                                  _stored_fraction(arch, op, layer), _metadata_bits(arch, op)))
+                                  _stored_fraction(arch, op, layer), _metadata_bits(arch, op),
+                                  np.array([np.nan if lv.word_bits is None else lv.word_bits
+                                            for lv in arch.levels], dtype=np.float64)))
     return tuple(out)
 
 
@@ -82,7 +86,8 @@ def stored_bits(layer: Layer, op: Operand, k: OperandConsts, E: np.ndarray,
                 T: np.ndarray) -> np.ndarray:
     """(L, B) bits per stored element of ``op`` at each level, given tile extents ``E`` and
     temporal factors ``T`` (both (L, D, B)): final outputs at ``bits`` once every reduction
-    loop is below the level's own loops, partial sums at ``psum_bits``; plus format metadata."""
+    loop is below the level's own loops, partial sums at ``psum_bits``, except at a level with
+    a fixed ``word_bits`` (which holds everything at that width); plus format metadata."""
     L, _D, B = E.shape
     bits = np.full((L, B), float(op.bits))
     if op is layer.output:
@@ -90,6 +95,9 @@ def stored_bits(layer: Layer, op: Operand, k: OperandConsts, E: np.ndarray,
         for d in k.irrelevant_dims:
             final &= E[:, d, :] // T[:, d, :] >= layer.bounds[d]
         bits = np.where(final, float(op.bits), float(op.partial_bits))
+    fixed = ~np.isnan(k.word_bits)
+    if fixed.any():
+        bits = np.where(fixed[:, None], k.word_bits[:, None], bits)
     return bits + k.metadata_bits[:, None]
 
 

@@ -61,7 +61,7 @@ def space_digest(space: DesignSpace) -> str:
 def explore(space: DesignSpace, store_path: str | Path, executor: Executor, *,
             resume: bool = False, progress: Progress | None = None) -> SweepResult:
     """Run (or resume) the sweep ``space`` into the SQLite store at ``store_path``."""
-    from picojoule.workload.load import load_model
+    from picojoule.importers import load_model
 
     started = time.perf_counter()
     networks = [load_model(w.model, batch=w.batch, where=f"workloads[{i}].model").layers
