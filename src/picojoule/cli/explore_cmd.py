@@ -13,8 +13,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from picojoule.context.executor import Executor, SerialExecutor
 from picojoule.errors import Collector
-from picojoule.explore.executors import DaskExecutor, Executor, SerialExecutor
+from picojoule.explore.executors import DaskExecutor
 from picojoule.explore.run import SweepResult, explore
 from picojoule.explore.space import MAX_TRIALS, load_space
 from picojoule.explore.store import TrialRecord
@@ -69,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
         result = explore(space, store, executor, resume=args.resume,
                          progress=None if args.json else _progress)
     finally:
-        executor.close()
+        if isinstance(executor, DaskExecutor):
+            executor.close()
     if args.report:
         from picojoule.explore.plots import sweep_plot_data
         from picojoule.report.explore_html import render_sweep_html

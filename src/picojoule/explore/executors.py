@@ -1,41 +1,26 @@
-"""Where layer tasks run: in this process, or on Dask (a LocalCluster or a scheduler).
-
-One interface: ``run(tasks)`` yields ``(task, record)`` pairs as tasks finish, in any order;
-callers store each record at once. Dask's LocalCluster runs one single-threaded worker process
-per core; its nanny processes watch this one, so a killed sweep leaves no orphan workers
-(a test kills a sweep with SIGKILL and checks).
+"""Dask as a picojoule ``Executor`` (``picojoule.context.executor``): the same one method,
+``map_unordered(fn, items)``, yielding ``(index, result)`` as pieces finish, so a sweep runs
+unchanged in this process (``SerialExecutor``), in local processes (``ProcessExecutor``) or on
+a Dask cluster: a ``LocalCluster`` of single-threaded worker processes, one per core, or a
+running scheduler. The LocalCluster's nanny processes watch this one, so a killed sweep
+leaves no orphan workers (a test kills a sweep with SIGKILL and checks).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from picojoule.errors import SpecError
-from picojoule.explore.tasks import LayerTask, run_task
 
+T = TypeVar("T")
+R = TypeVar("R")
 CONNECT_TIMEOUT_S = 10
 
 
-class Executor(Protocol):
-    def run(self, tasks: Sequence[LayerTask]) -> Iterator[tuple[LayerTask, dict[str, Any]]]: ...
-
-    def close(self) -> None: ...
-
-
-class SerialExecutor:
-    """Every task in this process, in order (tests, one core, debugging)."""
-
-    def run(self, tasks: Sequence[LayerTask]) -> Iterator[tuple[LayerTask, dict[str, Any]]]:
-        for task in tasks:
-            yield task, run_task(task)
-
-    def close(self) -> None:
-        return None
-
-
 class DaskExecutor:
-    """Tasks on a Dask cluster: ``DaskExecutor.local(workers)`` or ``.connect(address)``."""
+    """Tasks on a Dask cluster: ``DaskExecutor.local(workers)`` or ``.connect(address)``;
+    ``close()`` (or a ``with`` block) shuts down what it started."""
 
     def __init__(self, client: Any, cluster: Any = None) -> None:
         self._client = client
@@ -65,19 +50,24 @@ class DaskExecutor:
     def workers(self) -> int:
         return len(self._client.scheduler_info().get("workers", {}))
 
-    def run(self, tasks: Sequence[LayerTask]) -> Iterator[tuple[LayerTask, dict[str, Any]]]:
+    def map_unordered(self, fn: Callable[[T], R],
+                      items: Sequence[T]) -> Iterator[tuple[int, R]]:
         from distributed import as_completed
 
-        if not tasks:
+        if not items:
             return
-        futures = {self._client.submit(run_task, t, key=f"layer-{t.key}", pure=True): t
-                   for t in tasks}
+        futures = {self._client.submit(fn, item, pure=False): i for i, item in enumerate(items)}
         for fut in as_completed(list(futures)):
-            task = futures[fut]
-            yield task, fut.result()
+            yield futures[fut], fut.result()
             fut.release()
 
     def close(self) -> None:
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

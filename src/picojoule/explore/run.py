@@ -15,16 +15,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from picojoule.analysis.cache import digest
 from picojoule.arch.spec import Arch
+from picojoule.context.executor import Executor
+from picojoule.context.store import fingerprint
 from picojoule.errors import SpecError
 from picojoule.explore.design import DesignValues, combine, design_arch
-from picojoule.explore.executors import Executor
 from picojoule.explore.pareto import hypervolume, pareto_front
 from picojoule.explore.samplers import Design, make_sampler
 from picojoule.explore.space import DesignSpace
 from picojoule.explore.store import SweepStore, TrialRecord
-from picojoule.explore.tasks import LayerTask, design_area_um2, layer_task, mapper_options
+from picojoule.explore.tasks import (
+    LayerTask,
+    design_area_um2,
+    layer_task,
+    mapper_options,
+    run_task,
+)
 from picojoule.workload.einsum import Layer
 
 BASE_TRIAL = -1
@@ -55,7 +61,7 @@ def _objectives(space: DesignSpace, t: TrialRecord) -> tuple[float, ...] | None:
 
 
 def space_digest(space: DesignSpace) -> str:
-    return digest(space)
+    return fingerprint(space)
 
 
 def explore(space: DesignSpace, store_path: str | Path, executor: Executor, *,
@@ -152,8 +158,9 @@ class _Runner:
             for t in (t for ts in tasks for t in ts):
                 if t.key not in todo and self.store.layer(t.key) is None:
                     todo[t.key] = t
-        for task, record in self.executor.run(list(todo.values())):
-            self.store.put_layer(task.key, record)
+        tasks_todo = list(todo.values())
+        for i, record in self.executor.map_unordered(run_task, tasks_todo):
+            self.store.put_layer(tasks_todo[i].key, record)
             self.counter[0] += 1
         for number, (design, arch, tasks) in pending.items():
             per_workload = [[self._layer(t.key) for t in ts] for ts in tasks]

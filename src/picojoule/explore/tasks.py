@@ -12,12 +12,13 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from picojoule.analysis.cache import digest, layer_seed
 from picojoule.arch.spec import Arch
+from picojoule.context.store import fingerprint, layer_seed
 from picojoule.cost.energy import energy_model
 from picojoule.mapper.evaluator import Budget, Objective
 from picojoule.mapper.search import SearchOptions, UnmappableError, search
 from picojoule.mapping.text import format_mapping
+from picojoule.tech.registry import Registry
 from picojoule.workload.einsum import Layer
 
 
@@ -38,10 +39,12 @@ def mapper_options(evaluations: int, objective: str, seed: int) -> SearchOptions
 
 
 def layer_task(layer: Layer, arch: Arch, options: SearchOptions) -> LayerTask:
-    """A task keyed by what determines its result; the search seed derives from the key."""
-    key = digest(layer.signature, arch, options)
+    """A task keyed by what determines its result (the layer, the design, the search options
+    and the estimator set); the search seed derives from the problem alone."""
+    problem = fingerprint(layer.signature, arch, options)
+    key = fingerprint(layer.signature, arch, options, Registry.default().fingerprint())
     return LayerTask(key, layer, arch,
-                     dataclasses.replace(options, seed=layer_seed(options.seed, key)))
+                     dataclasses.replace(options, seed=layer_seed(options.seed, problem)))
 
 
 def run_task(task: LayerTask) -> dict[str, Any]:
