@@ -12,7 +12,21 @@ import pytest
 from picojoule.context import Executor, ProcessExecutor, SerialExecutor, as_executor
 from picojoule.errors import SpecError
 
-IMPLEMENTATIONS = [SerialExecutor(), ProcessExecutor(1), ProcessExecutor(2)]
+IMPLEMENTATIONS = [SerialExecutor(), ProcessExecutor(1), ProcessExecutor(2), "dask"]
+
+
+@pytest.fixture(scope="module")
+def dask_executor():  # type: ignore[no-untyped-def]
+    """One real 2-worker Dask LocalCluster for the module (seconds to start)."""
+    from picojoule.explore.executors import DaskExecutor
+
+    with DaskExecutor.local(2) as executor:
+        yield executor
+
+
+@pytest.fixture
+def executor(request, dask_executor):  # type: ignore[no-untyped-def]
+    return dask_executor if request.param == "dask" else request.param
 
 
 def square(x: int) -> int:
@@ -35,7 +49,7 @@ def parent_death_signal(_: int) -> tuple[int, int]:
     return os.getpid(), value.value
 
 
-@pytest.mark.parametrize("executor", IMPLEMENTATIONS, ids=repr)
+@pytest.mark.parametrize("executor", IMPLEMENTATIONS, ids=repr, indirect=True)
 def test_every_result_once_under_its_index(executor) -> None:
     assert isinstance(executor, Executor)
     items = [5, 1, 4, 2, 3]
@@ -45,7 +59,7 @@ def test_every_result_once_under_its_index(executor) -> None:
     assert list(executor.map_unordered(square, [])) == []
 
 
-@pytest.mark.parametrize("executor", IMPLEMENTATIONS, ids=repr)
+@pytest.mark.parametrize("executor", IMPLEMENTATIONS, ids=repr, indirect=True)
 def test_a_failure_reaches_the_caller(executor) -> None:
     with pytest.raises(ValueError, match="three"):
         list(executor.map_unordered(fail_on_three, [1, 2, 3, 4]))

@@ -228,3 +228,20 @@ def load_arch(spec: str | Path) -> Arch:
     if text.endswith((".yaml", ".yml")) or Path(text).is_file():
         return load_arch_file(text)
     return load_preset(text)
+
+
+def load_base_data(spec: str, where: str) -> dict[str, Any]:
+    """The YAML form (a plain dict) of a preset or an architecture file, for tools that edit
+    an architecture as data before validating it (design-space exploration)."""
+    text = str(spec)
+    if text.endswith((".yaml", ".yml")) or Path(text).is_file():
+        data = load_data(text, "architecture file")
+    elif text in preset_names():
+        data = parse_yaml(resources.files("picojoule.arch").joinpath(
+            f"presets/{text}.yaml").read_text(), f"preset {text}")
+    else:
+        raise SpecError.single(where, "base", f"a preset ({', '.join(preset_names())}) or an "
+                                              f"architecture YAML file, got {text!r:.80}")
+    if not isinstance(data, dict):
+        raise SpecError.single(where, "base", f"an architecture mapping in {text!r:.80}")
+    return data

@@ -33,6 +33,11 @@ class EnergyModel:
     wire_pj_per_bit_mm: float
     wire_source: str
 
+    def area_um2(self, arch: Arch) -> float:
+        """Area of the whole design: every level instance and every MAC."""
+        area = sum(n * lv.area_um2 for n, lv in zip(arch.instances, self.levels, strict=True))
+        return area + arch.compute_instances * self.mac_area_um2
+
     def scaled(self, factor: float) -> EnergyModel:
         """Every per-action energy times ``factor`` (energy is linear in them)."""
         return replace(self, levels=tuple(replace(lv, read_pj=lv.read_pj * factor,

@@ -296,8 +296,7 @@ def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, 
     # static power x time: mW * 1e-3 W * (cycles / Hz) s * 1e12 pJ/J
     static_energy = arch.static_power_mw * 1e9 * cycles / arch.clock_hz
     total = total + static_energy
-    area = sum(n * lv.area_um2 for n, lv in zip(arch.instances, energy.levels, strict=True))
-    area += arch.compute_instances * energy.mac_area_um2
+    area = energy.area_um2(arch)
     return BatchStats(
         layer=layer, arch=arch, counts=counts.transpose(3, 0, 1, 2),
         level_energy_pj=level_energy.transpose(2, 0, 1), mac_energy_pj=mac_energy,
