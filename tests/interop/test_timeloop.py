@@ -28,7 +28,7 @@ def stats():  # type: ignore[no-untyped-def]
 def test_v04_nodes_become_a_chain_with_timeloop_semantics() -> None:
     arch = load_timeloop_arch(TINY / "arch.yaml", TINY / "ERT.yaml").arch
     assert [lv.name for lv in arch.levels] == ["DRAM", "GLB", "reg_w"]  # !Nothing dropped
-    dram, glb, reg = arch.levels
+    dram, glb, _reg = arch.levels
     assert dram.kind == "lpddr4" and dram.capacity_bits is None
     assert glb.keeps == {"inputs", "outputs"} and glb.capacity_bits == 256 * 32
     assert (glb.fanout.x, glb.fanout.y, glb.fanout.psum_refill) == (4, 1, "multicast")

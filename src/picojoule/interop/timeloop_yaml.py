@@ -24,10 +24,10 @@ class _TaggedLoader(yaml.SafeLoader):
     """SafeLoader that knows Timeloop's node tags (nothing else is constructed)."""
 
 
-def _tagged(tag: str):  # type: ignore[no-untyped-def]
+def _tagged(tag: str) -> Any:
     def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
         if isinstance(node, yaml.MappingNode):
-            data = loader.construct_mapping(node, deep=True)
+            data = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
         elif isinstance(node, yaml.ScalarNode) and not node.value:
             data = {}
         else:
@@ -80,7 +80,7 @@ def load_timeloop_yaml(path: str | Path, variables: dict[str, Any] | None = None
 
 def parse_timeloop_text(text: str, where: str) -> Any:
     try:
-        return yaml.load(text, Loader=_TaggedLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_TaggedLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         at = f"line {mark.line + 1}" if mark is not None else ""
