@@ -13,6 +13,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from picojoule.arch.spec import Arch
+    from picojoule.result import Result
     from picojoule.workload.einsum import Layer
 
 ACTIONS = ("reads", "fills", "updates")
@@ -81,6 +82,23 @@ class Stats:
                      self.mac_energy_pj + other.mac_energy_pj,
                      self.network_energy_pj + other.network_energy_pj,
                      self.static_energy_pj + other.static_energy_pj, self.clock_hz, levels)
+
+    def to_result(self, device: str | None = None, phase: str = "") -> Result:
+        """This layer as a ``Result``: one storage row per level x operand, then compute,
+        network and static rows, and one span of ``cycles / clock_hz`` seconds. The rows add
+        up to ``energy_pj`` (the components are disjoint)."""
+        from picojoule.result import Result, Row, Span
+
+        dev = self.arch if device is None else device
+        rows = [Row(dev, self.layer, phase, lv, op, "storage", c.energy_pj,
+                    accesses=c.reads + c.fills + c.updates)
+                for lv, ops in self.levels.items() for op, c in ops.items()]
+        rows.append(Row(dev, self.layer, phase, "", "", "compute", self.mac_energy_pj,
+                        macs=float(self.macs)))
+        rows.append(Row(dev, self.layer, phase, "", "", "network", self.network_energy_pj))
+        rows.append(Row(dev, self.layer, phase, "", "", "static", self.static_energy_pj))
+        span = Span(dev, self.layer, phase, self.seconds, self.cycles)
+        return Result(tuple(rows), (span,), self.seconds)
 
     def to_dict(self) -> dict[str, Any]:
         return {
