@@ -39,8 +39,9 @@ import yaml
 from picojoule.analysis import analyze
 from picojoule.arch import Arch, load_preset
 from picojoule.cost import energy_model
+from picojoule.importers import load_model
 from picojoule.mapper import Budget, SearchOptions, dataflow
-from picojoule.workload import Layer, load_model
+from picojoule.workload import Layer
 from picojoule.workload.network import Network
 
 PEER = Path.home() / ".cache" / "picojoule" / "peers" / "zigzag"

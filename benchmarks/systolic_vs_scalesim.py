@@ -11,7 +11,7 @@ COMPUTE_REPORT gives when memory never stalls. (Its full memory simulation takes
 On our side the same layer is the einsum ``gemm M=px N=filters K=window`` on a 32 x 32
 systolic architecture, mapped the way SCALE-Sim maps it (rows/cols unrolled and folded,
 padded to whole folds; the stationary operand's irrelevant loop innermost), and costed by
-``picojoule.mapper.systolic``. We also print the throughput-only cycles (Timeloop's model,
+``picojoule.cost.systolic``. We also print the throughput-only cycles (Timeloop's model,
 ``picojoule.cost``) and the cycles of the mapping our mapper finds for the *convolution*
 itself under the same dataflow with the cycles objective.
 
@@ -30,10 +30,11 @@ import tempfile
 from pathlib import Path
 
 from picojoule.arch import arch_from_mapping
+from picojoule.cost.systolic import systolic_cycles
+from picojoule.importers import load_model
 from picojoule.mapper import Budget, Objective, SearchOptions, dataflow, search
-from picojoule.mapper.systolic import systolic_cycles
 from picojoule.mapping import LevelMapping, Mapping, batch_of_one
-from picojoule.workload import gemm, load_model
+from picojoule.workload import gemm
 
 PEER = Path.home() / ".cache" / "picojoule" / "peers" / "scalesim"
 ROWS = COLS = 32

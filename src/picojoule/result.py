@@ -13,18 +13,20 @@ Results compose the three ways systems do: ``a.then(b)`` runs b after a (times a
 ``a.alongside(b)`` runs them at once on different hardware (time is the longer of the two),
 ``a.times(n)`` repeats a n times in sequence (a decode loop, training steps). Energy always
 adds. ``to_pandas()`` hands the rows to a user as a DataFrame; ``totals(by=...)`` groups
-without pandas so the core stays numpy-free.
+without pandas so the core stays numpy-free. Sums run in row order (see ``_sum``): the same
+composition gives the same bits.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 KEYS = ("device", "layer", "phase", "level", "operand", "component")
-VALUES = ("energy_pj", "bits", "macs", "accesses")
+VALUES = ("energy_pj", "bits", "macs", "accesses", "reads", "fills", "updates")
 SPAN_KEYS = ("device", "layer", "phase")
 
 # The components a row may name. ``storage``: reads, fills and updates at a memory level;
@@ -48,13 +50,15 @@ class Row:
     bits: float = 0.0  # bits moved (storage/network/link rows)
     macs: float = 0.0
     accesses: float = 0.0  # reads + fills + updates, in the level's words or elements
+    reads: float = 0.0  # the split of ``accesses`` where the device knows it (storage rows)
+    fills: float = 0.0
+    updates: float = 0.0
 
     def key(self) -> tuple[str, ...]:
         return (self.device, self.layer, self.phase, self.level, self.operand, self.component)
 
     def scaled(self, factor: float) -> Row:
-        return replace(self, energy_pj=self.energy_pj * factor, bits=self.bits * factor,
-                       macs=self.macs * factor, accesses=self.accesses * factor)
+        return replace(self, **{v: getattr(self, v) * factor for v in VALUES})
 
 
 @dataclass(frozen=True)
@@ -107,22 +111,18 @@ class Result:
 
     @staticmethod
     def serial(parts: Iterable[Result]) -> Result:
-        out = Result()
-        for part in parts:
-            out = out.then(part)
-        return out
+        """``parts`` one after another."""
+        return functools.reduce(Result.then, parts, Result())
 
     @staticmethod
     def parallel(parts: Iterable[Result]) -> Result:
-        out = Result()
-        for part in parts:
-            out = out.alongside(part)
-        return out
+        """``parts`` side by side."""
+        return functools.reduce(Result.alongside, parts, Result())
 
     # -- totals -------------------------------------------------------------------------
     @property
     def energy_pj(self) -> float:
-        return math.fsum(r.energy_pj for r in self.rows)
+        return _sum(r.energy_pj for r in self.rows)
 
     @property
     def energy_j(self) -> float:
@@ -130,7 +130,7 @@ class Result:
 
     @property
     def macs(self) -> float:
-        return math.fsum(r.macs for r in self.rows)
+        return _sum(r.macs for r in self.rows)
 
     @property
     def average_power_w(self) -> float:
@@ -140,7 +140,7 @@ class Result:
         """Sum of one value column over the rows whose keys equal ``where``."""
         _check_columns([value], VALUES, "value")
         _check_columns(where, KEYS, "key")
-        return math.fsum(getattr(r, value) for r in self.rows
+        return _sum(getattr(r, value) for r in self.rows
                          if all(getattr(r, k) == v for k, v in where.items()))
 
     def totals(self, by: Sequence[str], value: str = "energy_pj") -> dict[tuple[str, ...], float]:
@@ -150,7 +150,28 @@ class Result:
         groups: dict[tuple[str, ...], list[float]] = {}
         for r in self.rows:
             groups.setdefault(tuple(getattr(r, k) for k in by), []).append(getattr(r, value))
-        return {k: math.fsum(v) for k, v in groups.items()}
+        return {k: _sum(v) for k, v in groups.items()}
+
+    def table(self, by: Sequence[str],
+              values: Sequence[str] = VALUES) -> dict[tuple[str, ...], dict[str, float]]:
+        """Sums of several value columns grouped by key columns, in first-seen order."""
+        _check_columns(by, KEYS, "key")
+        _check_columns(values, VALUES, "value")
+        groups: dict[tuple[str, ...], list[Row]] = {}
+        for r in self.rows:
+            groups.setdefault(tuple(getattr(r, k) for k in by), []).append(r)
+        return {k: {v: _sum(getattr(r, v) for r in rows) for v in values}
+                for k, rows in groups.items()}
+
+    def storage(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Storage rows as level -> operand -> {reads, fills, updates, energy_pj} (summed over
+        devices, layers and phases), levels and operands in first-seen order: the one place a
+        breakdown is nested again, for JSON documents and tables."""
+        out: dict[str, dict[str, dict[str, float]]] = {}
+        for (level, operand), sums in self.where(component="storage").table(
+                ("level", "operand"), ("reads", "fills", "updates", "energy_pj")).items():
+            out.setdefault(level, {})[operand] = sums
+        return out
 
     def span_seconds(self, by: Sequence[str] = ("layer",)) -> dict[tuple[str, ...], float]:
         """Time attributed to each group of spans (sums; side-by-side spans overlap)."""
@@ -158,7 +179,7 @@ class Result:
         groups: dict[tuple[str, ...], list[float]] = {}
         for s in self.spans:
             groups.setdefault(tuple(getattr(s, k) for k in by), []).append(s.seconds)
-        return {k: math.fsum(v) for k, v in groups.items()}
+        return {k: _sum(v) for k, v in groups.items()}
 
     def where(self, **keys: str) -> Result:
         """The rows and spans matching ``keys`` (seconds: the matching spans' sum)."""
@@ -167,7 +188,7 @@ class Result:
         span_keys = {k: v for k, v in keys.items() if k in SPAN_KEYS}
         spans = tuple(s for s in self.spans
                       if all(getattr(s, k) == v for k, v in span_keys.items()))
-        return Result(rows, spans, math.fsum(s.seconds for s in spans))
+        return Result(rows, spans, _sum(s.seconds for s in spans))
 
     # -- export -------------------------------------------------------------------------
     def records(self) -> list[dict[str, Any]]:
@@ -190,6 +211,16 @@ class Result:
         import pandas as pd
 
         return pd.DataFrame(self.span_records(), columns=[f.name for f in fields(Span)])
+
+
+def _sum(values: Iterable[float]) -> float:
+    """Sum in row order, one addition after another: the cost model and ``Stats.__add__``
+    add the same way, so a breakdown read from a Result is the same float, bit for bit, as
+    the one they computed (``math.fsum`` would round some of them differently)."""
+    total = 0.0
+    for v in values:
+        total += v
+    return total
 
 
 def _check_columns(names: Iterable[str], allowed: Sequence[str], what: str) -> None:

@@ -78,7 +78,7 @@ class Arch:
     dataflow: str | None = None  # the design's natural dataflow, for the mapper
     systolic: bool = False
     wire_energy_pj_per_bit_mm: float | None = None
-    static_power_mw: float = 0.0  # leakage and clock of the whole design, charged per second
+    static_power_mw: float = 0.0  # idle power (clock tree + leakage), charged per second
     sources: tuple[str, ...] = ()
     description: str = ""
 

@@ -1,4 +1,4 @@
-"""The analytical cost model, vectorized over a batch of mappings (DESIGN.md's contract).
+"""The analytical cost model, vectorized over a batch of mappings (docs/cost-model.md).
 
 One implementation: ``evaluate`` (one mapping) is the batch of one. Shapes: B mappings,
 L levels, D dims, X tensor axes of an operand. Counts are in elements of the operand; they
@@ -31,6 +31,7 @@ from picojoule.arch.spec import Arch
 from picojoule.cost.energy import EnergyModel
 from picojoule.cost.stats import BatchStats
 from picojoule.cost.storage import operand_consts, spans, stored_bits, tile_extents
+from picojoule.cost.timing import TimingModel
 from picojoule.mapping.batch import MappingBatch
 from picojoule.workload.einsum import Layer
 
@@ -165,20 +166,28 @@ CHUNK = 2048  # mappings per pass: keeps every intermediate array in cache
 
 
 def evaluate_batch(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel,
-                   min_cycles: np.ndarray | None = None) -> BatchStats:
+                   timing: TimingModel | None = None) -> BatchStats:
     """Counts, energy, cycles and validity of every mapping in ``batch``.
 
-    ``min_cycles`` (B,) is a further lower bound on each mapping's cycles from a timing model
-    outside this one (a systolic array's fill and drain); static energy and utilization follow
-    the resulting cycles. Large batches are evaluated in chunks of ``CHUNK`` (the arithmetic
-    is per mapping, so chunking changes no number) and the results concatenated.
+    ``timing`` (``cost.timing``) adds a further lower bound on each mapping's cycles from a
+    timing effect outside this model (a systolic array's fill and drain); static energy and
+    utilization follow the resulting cycles. Large batches are evaluated in chunks of
+    ``CHUNK`` (the arithmetic is per mapping, so chunking changes no number) and the results
+    concatenated.
     """
     if len(batch) <= CHUNK:
-        return _evaluate_chunk(layer, arch, batch, energy, min_cycles)
-    parts = [_evaluate_chunk(layer, arch, batch.take(slice(i, i + CHUNK)), energy,
-                             None if min_cycles is None else min_cycles[i:i + CHUNK])
-             for i in range(0, len(batch), CHUNK)]
+        return _evaluate_chunk(layer, arch, batch, energy, _bound(timing, batch, layer, arch))
+    parts = []
+    for i in range(0, len(batch), CHUNK):
+        chunk = batch.take(slice(i, i + CHUNK))
+        parts.append(_evaluate_chunk(layer, arch, chunk, energy,
+                                     _bound(timing, chunk, layer, arch)))
     return BatchStats.concat(parts)
+
+
+def _bound(timing: TimingModel | None, batch: MappingBatch, layer: Layer,
+           arch: Arch) -> np.ndarray | None:
+    return None if timing is None else timing.min_cycles(batch, layer, arch)
 
 
 def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel,

@@ -29,6 +29,9 @@ class PlotData:
     totals: dict[str, Any]
     unmapped: tuple[tuple[str, str], ...]
     not_costed: tuple[str, ...]
+    vector_energy_pj: float = 0.0  # the vector unit's softmax, norms, pooling, adds ...
+    vector_ops: int = 0
+    roofline_svg: str = ""  # the classic roofline of every layer on this arch
 
 
 def plot_data(a: NetworkAnalysis) -> PlotData:
@@ -38,9 +41,10 @@ def plot_data(a: NetworkAnalysis) -> PlotData:
     parts = (*levels, "MAC", "network", "static")
     energy, rows = [], []
     for r, s, mapping in mapped:
-        static = getattr(s, "static_energy_pj", 0.0)
-        energy.append((*(s.level_energy_pj(lv) for lv in levels), s.mac_energy_pj,
-                       s.network_energy_pj, static))
+        result = r.result
+        by_level = result.totals(["level"])
+        energy.append((*(by_level.get((lv,), 0.0) for lv in levels),
+                       *(result.total(component=c) for c in ("compute", "network", "static"))))
         rows.append({"name": r.name, "layer": r.layer.to_text(), "macs": s.macs,
                      "energy_pj": s.energy_pj, "pj_per_mac": s.pj_per_mac, "cycles": s.cycles,
                      "utilization": s.utilization, "mapping": format_mapping(mapping),
@@ -57,7 +61,18 @@ def plot_data(a: NetworkAnalysis) -> PlotData:
         utilization=tuple(s.utilization for _, s, _ in mapped),
         rows=tuple(rows), totals=totals,
         unmapped=tuple((r.name, r.error or "") for r in a.layers if r.error),
-        not_costed=a.vector_ops)
+        not_costed=a.vector_ops,
+        vector_energy_pj=sum(v.energy_pj for v in a.vector_costs),
+        vector_ops=len(a.vector_costs), roofline_svg=_roofline(a))
+
+
+def _roofline(a: NetworkAnalysis) -> str:
+    from picojoule.system.devices import arch_device
+    from picojoule.system.roofline import chart, op_roofline, svg
+
+    device = arch_device(a.arch)
+    points = tuple(op_roofline(r.layer, device) for r in a.layers)
+    return svg(chart(device, device.precisions[0], points))
 
 
 def _bars(names: tuple[str, ...], stacks: list[tuple[float, ...]], colors: list[str],
@@ -122,6 +137,9 @@ def render_html(data: PlotData) -> str:
         (f"<h2>Not mapped</h2><ul>{unmapped}</ul>" if unmapped else ""),
         (f"<p>{len(data.not_costed)} vector operations (activations, pooling, adds) are not "
          "costed yet.</p>" if data.not_costed else ""),
+        (f"<p>{data.vector_ops} vector operations (activations, norms, pooling, adds) on the "
+         f"vector unit: {data.vector_energy_pj / 1e6:,.3f} µJ.</p>" if data.vector_ops else ""),
+        (f"<h2>Roofline</h2>{data.roofline_svg}" if data.roofline_svg else ""),
         "<h2>Layers</h2><table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>",
         *rows, "</table></body></html>"])
 
