@@ -25,8 +25,8 @@ import yaml
 
 from picojoule.analysis import analyze
 from picojoule.arch.loader import arch_from_mapping
+from picojoule.importers import load_model
 from picojoule.interop.zigzag import arch_data_from_zigzag
-from picojoule.workload import load_model
 
 PEER = Path.home() / ".cache" / "picojoule" / "peers" / "zigzag"
 RESULTS = Path.home() / ".cache" / "picojoule" / "peers" / "zigzag-results"

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from picojoule.context.store import VERSION, layer_seed
 from picojoule.context.store import JsonStore as DiskCache
-
 from picojoule.report import render_html
 from picojoule.report.html import PlotData
 

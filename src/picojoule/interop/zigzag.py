@@ -8,7 +8,8 @@ lower case in the equation, as ZigZag writes them).
 
 ZigZag hardware lists memories innermost first, each with the operands it holds (``I1``
 inputs, ``I2`` weights, ``O`` outputs), its size in bits, per-access energies at its full
-port width (``bandwidth_max``) and ``served_dimensions``: the array dimensions whose PEs share one instance. Read
+port width (``bandwidth_max``) and ``served_dimensions``: the array dimensions whose PEs share
+one instance. Read
 outermost first, that is picojoule's chain: a memory serving every array dimension sits above
 the array (the array is its fan-out), one serving none sits in every PE; a memory serving
 only some dimensions splits the array between the levels above and below it.

@@ -28,12 +28,12 @@ def outliers(values: tuple[float, ...]) -> tuple[int, ...]:
     return tuple(i for i, v in enumerate(values) if v > OUTLIER_FACTOR * median)
 
 
-def render_interactive(d: Any, breakdown: list[tuple[str, str, float]]) -> str:
-    """The page for ``d`` (a ``report.html.PlotData``) and the network's energy by
-    (level, operand, pJ)."""
+def render_interactive(d: Any) -> str:
+    """The page for ``d``, a ``report.html.PlotData``."""
     import plotly.graph_objects as go
 
     esc = html.escape
+    breakdown = list(d.breakdown)
     names = [esc(n) for n in d.layers]
     hover = [esc(f"{r['name']}: {r['layer']}") + "<br>" + esc(r["mapping"]).replace(
         "\n", "<br>") for r in d.rows]
@@ -98,6 +98,9 @@ def render_interactive(d: Any, breakdown: list[tuple[str, str, float]]) -> str:
         f"<h1>{esc(d.title)}</h1><ul>{totals}</ul>{''.join(plots)}"
         "<h2>energy by level and operand</h2><table><tr><th>level</th><th>operand</th>"
         f"<th>energy (µJ)</th><th>share</th></tr>{table}</table>"
-        + (f"<h2>not mapped</h2><ul>{unmapped}</ul>" if unmapped else "")
+        + (f"<h2>Not mapped</h2><ul>{unmapped}</ul>" if unmapped else "")
+        + (f"<p>{d.vector_ops} vector operations (activations, norms, pooling, adds) on the "
+           f"vector unit: {d.vector_energy_pj / 1e6:,.3f} µJ.</p>" if d.vector_ops else "")
+        + (f"<h2>roofline</h2>{d.roofline_svg}" if d.roofline_svg else "")
         + "<h2>layers</h2><table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"
         + layer_rows + "</table></body></html>")
