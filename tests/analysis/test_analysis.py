@@ -94,7 +94,8 @@ def test_report_escapes_names_and_draws_every_layer(serial):
         assert sum(stack) == pytest.approx(row["energy_pj"], rel=1e-9)
     page = render_html(data)
     assert "stem&lt;b&gt;" in page and "<b>" not in page.replace("<body>", "")
-    assert "down&amp;1" in page and page.count("<svg") == 4  # 3 bar charts + the roofline
+    # four plotly charts (energy by level, pJ/MAC, utilization, level x operand) + the roofline
+    assert "down&amp;1" in page and page.count('id="plot-') == 4 and page.count("<svg") == 1
 
 
 def test_unmappable_layer_is_reported_not_raised(arch):

@@ -35,12 +35,15 @@ _SDPA_DROP = frozenset({"mul", "div", "sqrt", "add", "where", "cast", "castlike"
 
 def import_onnx(path: str | Path, batch: int | None = None, name: str | None = None,
                 allow_unsupported: bool = False) -> Network:
-    """Read an ONNX file; ``batch`` fills a symbolic leading input dimension."""
+    """Read an ONNX file; ``batch`` fills a symbolic leading input dimension.
+
+    Only shapes matter here, so weights stored as external data are not loaded (a model
+    shipped without its ``.external`` file, as ZigZag's examples are, still imports)."""
     import onnx
 
     where = str(path)
     try:
-        model = onnx.load(str(path))
+        model = onnx.load(str(path), load_external_data=False)
     except FileNotFoundError:
         raise SpecError.single(where, "", "an existing .onnx file") from None
     except Exception as exc:
