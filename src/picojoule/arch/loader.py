@@ -58,10 +58,11 @@ def _fanout(c: Collector, data: Any, path: str) -> Fanout:
     if data is None:
         return Fanout()
     if not isinstance(data, Mapping):
-        c.add(path, "a mapping with x, y, multicast, reduction, window_multicast, pe_pitch_um")
+        c.add(path, "a mapping with x, y, multicast, reduction, window_multicast, pe_pitch_um, "
+                    "im2col")
         return Fanout()
-    _unknown(c, data, {"x", "y", "multicast", "reduction", "window_multicast", "pe_pitch_um"},
-             path)
+    _unknown(c, data, {"x", "y", "multicast", "reduction", "window_multicast", "pe_pitch_um",
+                       "im2col"}, path)
     return Fanout(
         x=_field(c, data, "x", path, "positive int", default=1),
         y=_field(c, data, "y", path, "positive int", default=1),
@@ -69,6 +70,7 @@ def _fanout(c: Collector, data: Any, path: str) -> Fanout:
         reduction=_field(c, data, "reduction", path, "bool", default=True),
         window_multicast=_field(c, data, "window_multicast", path, "bool", default=False),
         pe_pitch_um=_field(c, data, "pe_pitch_um", path, "non-negative number", default=0.0),
+        im2col=_field(c, data, "im2col", path, "bool", default=False),
     )
 
 

@@ -21,6 +21,7 @@ class Fanout:
     reduction: bool = True  # partial sums of children are added in the network
     window_multicast: bool = False  # share overlapping windows (Eyeriss diagonal reuse)
     pe_pitch_um: float = 0.0  # distance between neighbours; 0 means network energy is ignored
+    im2col: bool = False  # an axis may hold flattened output pixels (N*P*Q as one dim)
 
     @property
     def size(self) -> int:
