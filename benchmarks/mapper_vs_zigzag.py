@@ -10,8 +10,9 @@ LOMA for the temporal mapping, optimizing energy. picojoule analyzes the same la
 same preset with static power and on-chip wire energy set to zero (ZigZag models neither),
 dataflow unconstrained, default budget, 2 worker processes.
 
-Three presets by default (``--archs eyeriss tpu-v1 nvdla-small``); picojoule pads any bound
-to serve an array axis (``padding: any``). Each distinct ResNet-18 layer runs in ZigZag once (its time for the whole network would be
+Three presets by default (``--archs eyeriss tpu-v1 nvdla-small``); ``--padding any`` lets
+picojoule also pad bounds below an array axis. Each distinct ResNet-18 layer runs in ZigZag
+once (its time for the whole network would be
 larger: it does not deduplicate repeated layers); its time is the sum of its per-layer wall
 times (process start-up excluded), kept with its results under RESULTS so an interrupted run
 resumes. Energies are compared layer by layer and in total over all 21 layers; our time is
@@ -184,8 +185,8 @@ def main() -> None:
                         choices=["uneven", "even"], help="ZigZag temporal mapping types")
     parser.add_argument("--archs", nargs="+", default=["eyeriss", "tpu-v1", "nvdla-small"],
                         help="presets to compare on (default eyeriss tpu-v1 nvdla-small)")
-    parser.add_argument("--padding", default="any", choices=["above-axis", "any"],
-                        help="picojoule's padding option (default any)")
+    parser.add_argument("--padding", default="above-axis", choices=["above-axis", "any"],
+                        help="picojoule's padding option (default above-axis)")
     args = parser.parse_args()
     python = ensure_peer()
     net = load_model("resnet18")

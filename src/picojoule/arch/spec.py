@@ -8,7 +8,7 @@ validated once by ``picojoule.arch.loader``; nothing here does work at construct
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,8 @@ class Fanout:
     reduction: bool = True  # partial sums of children are added in the network
     window_multicast: bool = False  # share overlapping windows (Eyeriss diagonal reuse)
     pe_pitch_um: float = 0.0  # distance between neighbours; 0 means network energy is ignored
-    im2col: bool = False  # an axis may hold flattened output pixels (N*P*Q as one dim)
+    # an axis may hold flattened output pixels (N*P*Q as one dim)
+    im2col: bool = field(default=False, metadata={"omit_default": True})
 
     @property
     def size(self) -> int:

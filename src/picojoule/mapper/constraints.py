@@ -11,7 +11,7 @@ Names that are not dims of a layer are ignored, so one dataflow serves conv, fc 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,8 @@ class Constraints:
     factors: tuple[tuple[str, str, int], ...] = ()  # (level, dim, factor or FULL)
     orders: tuple[tuple[str, tuple[str, ...]], ...] = ()  # level -> dims outer -> inner
     bypass: tuple[tuple[str, tuple[str, ...]], ...] | None = None  # fixed; None: searched
-    padding: str = "above-axis"  # pad bounds above an array axis only, or "any" bound
+    # pad bounds above an array axis only, or "any" bound
+    padding: str = field(default="above-axis", metadata={"omit_default": True})
 
     def resolve_dims(self, names: tuple[str, ...] | None, layer: Layer) -> frozenset[str]:
         """Dims of ``layer`` named by ``names`` (dims or roles); all dims for ``None``."""

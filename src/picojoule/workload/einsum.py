@@ -73,7 +73,8 @@ class Operand:
     bits: int
     density: float = 1.0  # fraction of non-zeros; sparsity formats come with [compression]
     psum_bits: int | None = None  # outputs only: precision of partial sums (None: = bits)
-    window: Window | None = None  # axes over a fused (im2col) pixel dim, if any
+    window: Window | None = field(default=None, metadata={"omit_default": True})
+    # ^ axes over a fused (im2col) pixel dim, if any
 
     @property
     def partial_bits(self) -> int:
