@@ -207,10 +207,10 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
         A, relevant, irrelevant = k.A, k.relevant, k.irrelevant_dims
         span = spans(k.terms, nest.E)  # (X, L, B)
         tile = span.prod(axis=0)
-        mean = peak = np.ones_like(tile, dtype=np.float64)
-        if k.window is not None:  # a fused pixel dim: runs of flattened pixels
-            mean, peak = k.window.footprints(nest.E)
-            tile = tile * peak
+        runs = None
+        if k.window is not None:  # a fused pixel dim: runs of flattened pixels (mean, peak)
+            runs = k.window.footprints(nest.E)
+            tile = tile * runs[1]
         chain = [lv for lv in range(L) if op.name in batch.keeps[lv]]
         stored = k.stored  # (L,) non-zeros kept per element
         bits = stored_bits(layer, op, k, nest.E, nest.T)  # (L, B) per stored element
@@ -219,8 +219,8 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
             used_bits[lv] += tile[lv] * stored[lv] * bits[lv]
         geo = _geometry(nest, A, relevant)
         visits = _refetched(span[:, 1:], geo)  # (L-1, B) per instance, for levels 1..L-1
-        if k.window is not None:
-            visits = _windowed(visits, k.window, nest, geo, mean)
+        if k.window is not None and runs is not None:
+            visits = _windowed(visits, k.window, nest, geo, runs[0])
         last = chain[-1]
         below = range(last, L)
         if op is layer.output:
