@@ -87,3 +87,10 @@ def _arch_data() -> dict:
             {"name": "buf", "kind": "sram", "width_bits": 8, "capacity_bits": 1 << 20,
              "read_energy_pj": 1.0, "write_energy_pj": 1.0, "area_um2": 0.0},
         ]}
+
+
+def test_evaluate_reads_a_fused_mapping_on_the_layer_as_written() -> None:
+    # the user's layer (P, Q) with a mapping naming PQ is costed on the fused form
+    assert FUSED is not None
+    mapping = parse_mapping("DRAM: M2 PQ3\nbuf: PQ2 R2 S2")
+    assert evaluate(LAYER, ARCH, mapping).energy_pj == evaluate(FUSED, ARCH, mapping).energy_pj
