@@ -12,8 +12,8 @@ dataflow unconstrained, default budget, 2 worker processes.
 
 Three presets by default (``--archs eyeriss tpu-v1 nvdla-small``); ``--padding any`` lets
 picojoule also pad bounds below an array axis. Each distinct ResNet-18 layer runs in ZigZag
-once (its time for the whole network would be
-larger: it does not deduplicate repeated layers); its time is the sum of its per-layer wall
+once (its time for the whole network would be larger: it does not deduplicate repeated
+layers); its time is the sum of its per-layer wall
 times (process start-up excluded), kept with its results under RESULTS so an interrupted run
 resumes. Energies are compared layer by layer and in total over all 21 layers; our time is
 the wall time of the whole analysis.
