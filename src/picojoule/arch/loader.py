@@ -67,10 +67,10 @@ def _fanout(c: Collector, data: Any, path: str) -> Fanout:
         return Fanout()
     if not isinstance(data, Mapping):
         c.add(path, "a mapping with x, y, multicast, reduction, window_multicast, pe_pitch_um, "
-                    "psum_refill")
+                    "psum_refill, im2col")
         return Fanout()
     _unknown(c, data, {"x", "y", "multicast", "reduction", "window_multicast", "pe_pitch_um",
-                       "psum_refill"}, path)
+                       "psum_refill", "im2col"}, path)
     refill = _field(c, data, "psum_refill", path, "string", default="single")
     if refill not in PSUM_REFILLS:
         c.add(f"{path}.psum_refill", f"one of {', '.join(PSUM_REFILLS)}, got {refill!r}")
@@ -83,6 +83,7 @@ def _fanout(c: Collector, data: Any, path: str) -> Fanout:
         window_multicast=_field(c, data, "window_multicast", path, "bool", default=False),
         pe_pitch_um=_field(c, data, "pe_pitch_um", path, "non-negative number", default=0.0),
         psum_refill=refill,
+        im2col=_field(c, data, "im2col", path, "bool", default=False),
     )
 
 

@@ -22,9 +22,10 @@ from picojoule.cli.carbon_option import (
 from picojoule.cli.notes import stats_notes, utilization_notes
 from picojoule.cli.options import add_search_args, prepare_output, progress_bar, search_options
 from picojoule.cli.render import stats_table
-from picojoule.errors import SpecError
+from picojoule.errors import Collector, SpecError
 from picojoule.importers import load_model
 from picojoule.mapping.text import format_mapping
+from picojoule.workload.network import with_bits
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "picojoule", "layers")
 
@@ -39,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--arch", required=True, help="preset name or architecture YAML file")
     p.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
     add_search_args(p, "20000")
+    p.add_argument("--bits", metavar="B", help="precision of every layer's operands, overriding "
+                   "the model's: 16 (all), or per operand i=8,w=4,o=16[,p=32] (inputs, "
+                   "weights, outputs, partial sums; partial sums at least the outputs')")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                    help="local processes searching layers in parallel (default 2)")
     p.add_argument("--cache", nargs="?", const=DEFAULT_CACHE, default=None, metavar="DIR",
@@ -49,6 +53,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", metavar="F.html", help="also write an HTML report")
     add_carbon_args(p)
     p.set_defaults(func=run)
+
+
+BIT_KEYS = {"i": "inputs", "w": "weights", "o": "outputs", "p": "psum"}
+
+
+def parse_bits(text: str) -> dict[str, int]:
+    """``16`` or ``i=8,w=4,o=16,p=32`` -> bits per operand (``psum`` for partial sums)."""
+    c = Collector("--bits")
+    out: dict[str, int] = {}
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    for part in parts or [text]:
+        key, sep, value = part.partition("=")
+        names = [BIT_KEYS.get(key.strip())] if sep else ["inputs", "weights", "outputs"]
+        number = value if sep else key
+        if None in names:
+            c.add("", f"a number of bits or keys {', '.join(BIT_KEYS)} as i=8,w=4,o=16, "
+                      f"got {part!r}")
+            continue
+        try:
+            bits = int(number)
+        except ValueError:
+            bits = 0
+        if not 1 <= bits <= 64:
+            c.add("", f"a bit width between 1 and 64, got {number!r} in {text!r}")
+            continue
+        out.update({str(n): bits for n in names})
+    c.raise_if_any()
+    return out
 
 
 def layer_table(a: NetworkAnalysis) -> Table:
@@ -97,6 +129,8 @@ def write_csv(a: NetworkAnalysis, path: str) -> None:
 def run(args: argparse.Namespace) -> int:
     arch = load_arch(args.arch)
     net = load_model(args.model, batch=args.batch, where="MODEL")
+    if args.bits:
+        net = with_bits(net, parse_bits(args.bits))
     options = search_options(args, arch.dataflow)
     carbon = carbon_settings(args)  # a bad --carbon fails before the analysis
     if isinstance(args.workers, bool) or args.workers < 1:

@@ -39,7 +39,10 @@ class Store(Protocol):
 def canonical(obj: Any) -> Any:
     """A JSON-able, order-stable form of dataclasses, sets, tuples and numbers."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        # fields added with "omit_default" leave keys (and per-layer seeds) of existing
+        # inputs unchanged while they hold their default
+        return {f.name: canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if not (f.metadata.get("omit_default") and getattr(obj, f.name) == f.default)}
     if isinstance(obj, (set, frozenset)):
         return sorted(canonical(x) for x in obj)
     if isinstance(obj, (list, tuple)):

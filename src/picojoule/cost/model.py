@@ -32,6 +32,7 @@ from picojoule.cost.energy import EnergyModel
 from picojoule.cost.stats import BatchStats
 from picojoule.cost.storage import operand_consts, spans, stored_bits, tile_extents
 from picojoule.cost.timing import TimingModel
+from picojoule.cost.window import WindowTable
 from picojoule.mapping.batch import MappingBatch
 from picojoule.workload.einsum import Layer
 
@@ -91,6 +92,8 @@ class _Geometry:
     outer: np.ndarray  # (L-1, B) product of loops outside it
     whole: np.ndarray  # (L-1, B) multiplier when tiles are refetched whole
     shift: np.ndarray  # (X, L-1, B) how far one step moves the window on each axis
+    dim: np.ndarray | None = None  # (L-1, B) dim of the sliding loop
+    stride: np.ndarray | None = None  # (L-1, B) its step in that dim's index
 
 
 def _geometry(nest: _Nest, A: np.ndarray, relevant: np.ndarray) -> _Geometry:
@@ -110,7 +113,7 @@ def _geometry(nest: _Nest, A: np.ndarray, relevant: np.ndarray) -> _Geometry:
     flat = (jc // D) * D + dstar  # (level, dim) of the sliding loop
     stride = nest.E.reshape(L * D, B)[flat, col] // nest.T.reshape(L * D, B)[flat, col]
     shift = np.stack([row[dstar] * stride for row in A])
-    return _Geometry(sliding, steps, outer, whole, shift)
+    return _Geometry(sliding, steps, outer, whole, shift, dstar, stride)
 
 
 def _refetched(span: np.ndarray, geo: _Geometry) -> np.ndarray:
@@ -119,6 +122,27 @@ def _refetched(span: np.ndarray, geo: _Geometry) -> np.ndarray:
     overlap = np.maximum(span - geo.shift, 0).prod(axis=0)
     slide = (tile + (geo.steps - 1) * (tile - overlap)) * geo.outer
     return np.where(geo.sliding, slide, tile * geo.whole).astype(np.float64)
+
+
+def _windowed(visits: np.ndarray, table: WindowTable, nest: _Nest, geo: _Geometry,
+              mean: np.ndarray) -> np.ndarray:
+    """Visits (L-1, B) of an operand whose axes over a fused pixel dim are a window: times
+    the runs' mean footprint, or, when the loop over the fused dim slides over contiguous
+    runs, the mean moved per sweep (``picojoule.cost.window``). A slide over a filter dim,
+    or over runs a spatial split leaves apart, refetches whole runs (no reuse counted)."""
+    if geo.dim is None or geo.stride is None:
+        return visits * mean[1:]
+    run = nest.E[1:, table.dim]
+    contiguous = geo.sliding & (geo.dim == table.dim) & (geo.stride == run)
+    on_window = geo.sliding & np.isin(geo.dim, [table.dim, *table.win])
+    per_visit = mean[1:]
+    if contiguous.any():
+        sweep = table.sweeps(nest.E, np.where(contiguous, geo.steps, 1))
+        per_visit = np.where(contiguous, sweep, np.where(on_window, mean[1:] * geo.steps,
+                                                          mean[1:]))
+    elif on_window.any():
+        per_visit = np.where(on_window, mean[1:] * geo.steps, mean[1:])
+    return visits * per_visit
 
 
 def _spatial_factor(nest: _Nest, arch: Arch, levels: range, dims: tuple[int, ...],
@@ -208,6 +232,10 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
         A, relevant, irrelevant = k.A, k.relevant, k.irrelevant_dims
         span = spans(k.terms, nest.E)  # (X, L, B)
         tile = span.prod(axis=0)
+        runs = None
+        if k.window is not None:  # a fused pixel dim: runs of flattened pixels (mean, peak)
+            runs = k.window.footprints(nest.E)
+            tile = tile * runs[1]
         chain = [lv for lv in range(L) if op.name in batch.keeps[lv]]
         stored = k.stored  # (L,) non-zeros kept per element
         bits = stored_bits(layer, op, k, nest.E, nest.T)  # (L, B) per stored element
@@ -216,6 +244,8 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
             used_bits[lv] += tile[lv] * stored[lv] * bits[lv]
         geo = _geometry(nest, A, relevant)
         visits = _refetched(span[:, 1:], geo)  # (L-1, B) per instance, for levels 1..L-1
+        if k.window is not None and runs is not None:
+            visits = _windowed(visits, k.window, nest, geo, runs[0])
         last = chain[-1]
         below = range(last, L)
         if op is layer.output:
@@ -243,8 +273,9 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
                 fills = visits[c - 1] * nest.inst[c]  # dense elements; each side then moves
                 counts[c, o, 1] += fills * stored[c]  # only what it stores
                 reads = fills / _spatial_factor(nest, arch, range(p, c), irrelevant, "multicast")
-                if any(arch.levels[m].fanout.window_multicast and arch.levels[m].fanout.multicast
-                       for m in range(p, c)):
+                if k.window is None and any(arch.levels[m].fanout.window_multicast
+                                            and arch.levels[m].fanout.multicast
+                                            for m in range(p, c)):
                     s_between = nest.S[p:c].prod(axis=0)
                     union_span = spans(k.terms, nest.E[c] * s_between)  # (X, B)
                     union_geo = _Geometry(geo.sliding[c - 1:c], geo.steps[c - 1:c],

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from picojoule.arch.spec import Arch
+from picojoule.cost.window import WindowTable
 from picojoule.workload.einsum import Layer, Operand
 
 
@@ -29,6 +30,7 @@ class OperandConsts:
     stored: np.ndarray  # (L,) stored elements per element at each level (sparse formats)
     metadata_bits: np.ndarray  # (L,) metadata bits per stored element
     word_bits: np.ndarray  # (L,) the level's fixed word width; NaN: the operand's precision
+    window: WindowTable | None = None  # axes over a fused pixel dim (not in A and terms)
 
 
 @functools.lru_cache(maxsize=512)
@@ -40,12 +42,17 @@ def operand_consts(layer: Layer, arch: Arch) -> tuple[OperandConsts, ...]:
         A = np.array([[sum(t.coeff for t in axis if t.dim == d) for d in layer.dims]
                       for axis in op.axes], dtype=np.int64)
         relevant = (A != 0).any(axis=0)
+        window = None
+        if op.window is not None:
+            window = WindowTable(op.window, layer.dims)
+            relevant = relevant | np.array([d in op.window.dims for d in layer.dims])
         terms = tuple(tuple((int(d), int(row[d])) for d in np.flatnonzero(row)) for row in A)
         out.append(OperandConsts(A, terms, relevant,
                                   tuple(int(d) for d in np.flatnonzero(~relevant)),
                                   _stored_fraction(arch, op, layer), _metadata_bits(arch, op),
                                   np.array([np.nan if lv.word_bits is None else lv.word_bits
-                                            for lv in arch.levels], dtype=np.float64)))
+                                            for lv in arch.levels], dtype=np.float64),
+                                  window))
     return tuple(out)
 
 
@@ -122,6 +129,8 @@ def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarr
     out = np.zeros((B, L, len(layer.operands)))
     for o, (op, k) in enumerate(zip(layer.operands, operand_consts(layer, arch), strict=True)):
         tile = spans(k.terms, E).prod(axis=0)  # (L, B)
+        if k.window is not None:
+            tile = tile * k.window.footprints(E)[1]  # the largest run's footprint
         used = tile * k.stored[:, None] * stored_bits(layer, op, k, E, T)
         for lv in range(L):
             if op.name in keeps[lv]:

@@ -28,6 +28,7 @@ from picojoule.mapper.strategies import STRATEGIES, Auto, SearchStrategy, strate
 from picojoule.mapping.batch import batch_of_one
 from picojoule.mapping.spec import Mapping
 from picojoule.workload.einsum import Layer
+from picojoule.workload.im2col import fuse, layer_for
 
 
 class UnmappableError(SpecError):
@@ -119,30 +120,44 @@ def search(layer: Layer, arch: Arch, options: SearchOptions = SearchOptions(),
     options = normalize_options(options, ctx)
     started = time.perf_counter()
     constraints = resolve_constraints(arch, options)
-    energy = energy if energy is not None else energy_model(arch, layer, ctx.estimators)
-    space = build_space(layer, arch, constraints)
-    strategy = _as_object(options.strategy)
-    if isinstance(strategy, Auto):
-        strategy = strategy.choose(space, options.budget)
-    ev = Evaluator(space, energy, options.objective, options.budget, progress)
-    proven = bool(strategy.run(space, ev, np.random.default_rng(options.seed)))
+    forms = [layer]
+    fused = fuse(layer) if any(lv.fanout.im2col for lv in arch.levels) else None
+    if fused is not None:  # the array can stream flattened pixels: search both forms
+        forms.append(fused)
+    budget = options.budget.split(len(forms))
+    runs = []
+    evaluated = considered = 0
+    proven = True
+    for form in forms:
+        energy_f = energy if energy is not None else energy_model(arch, form, ctx.estimators)
+        space = build_space(form, arch, constraints)
+        strategy = _as_object(options.strategy)
+        if isinstance(strategy, Auto):
+            strategy = strategy.choose(space, budget)
+        ev = Evaluator(space, energy_f, options.objective, budget, progress)
+        proven = bool(strategy.run(space, ev, np.random.default_rng(options.seed))) and proven
+        evaluated, considered = evaluated + ev.evaluated, considered + ev.considered
+        runs.append((ev, space, strategy.name))
+    ev, space, name = min(runs, key=lambda r: r[0].best_score)
     if ev.best_factors is None or ev.best_orders is None:
-        raise UnmappableError(diagnose(layer, arch, space))
+        raise UnmappableError(diagnose(layer, arch, runs[0][1]))
     batch = space.batch(ev.best_factors[None], ev.best_orders[None])
-    mapping = batch.mapping(0, layer, arch)
+    mapping = batch.mapping(0, space.layer, arch)
     return SearchResult(
         layer=layer, mapping=mapping, stats=mapping_stats(layer, arch, mapping, constraints,
                                                           energy),
-        score=ev.best_score, strategy=strategy.name, dataflow=constraints.name,
-        evaluated=ev.evaluated, considered=ev.considered,
-        seconds=time.perf_counter() - started, proven=proven)
+        score=ev.best_score, strategy=name, dataflow=constraints.name, evaluated=evaluated,
+        considered=considered, seconds=time.perf_counter() - started, proven=proven)
 
 
 def mapping_stats(layer: Layer, arch: Arch, mapping: Mapping, constraints: Constraints,
                   energy: EnergyModel | None = None) -> Stats:
     """Stats of a found mapping, with the architecture's timing model (systolic fill and
     drain) if one supports it (the one path by which search results and cached results are
-    both costed)."""
+    both costed). A mapping that names the layer's flattened pixel dim (``PQ``) is costed on
+    the fused form of the layer."""
+    layer = layer_for(layer, {d for lm in mapping.levels
+                              for d, _ in (*lm.temporal, *lm.spatial_x, *lm.spatial_y)})
     energy = energy if energy is not None else energy_model(arch, layer)
     batch = batch_of_one(mapping, layer, arch)
     timing = select_timing(arch, constraints.stationary)
