@@ -200,3 +200,34 @@ def test_affine_mse_calibration_clips_a_lone_outlier():
     assert by_max.clip.item() == 20.0
     err = float(((q.dequantize() - w) ** 2).sum())
     assert err < 0.5 * float(((by_max.dequantize() - w) ** 2).sum())
+
+
+def test_affine_ranges_per_channel_by_hand():
+    # Unsigned 4-bit affine, one range per row. Row 0: 0, 0.005, ..., 0.5; row 1: -1 ... 0.
+    # max: row 0 -> [0, 0.5], row 1 -> [-1, 0] (both contain 0), so clips 0.5 and 1.0.
+    # percentile 90: the 10th/90th percentiles (positions 10 and 90 of 101) are 0.05/0.45 and
+    # -0.9/-0.1; clamped to contain 0: [0, 0.45] and [-0.9, 0] -> clips 0.45 and 0.9.
+    w = torch.stack([torch.linspace(0, 0.5, 101), torch.linspace(-1, 0, 101)])
+    base = dict(format="uint", bits=4, symmetric=False, granularity="per_channel")
+    by_max = quantize_tensor(w, QuantSpec(**base))  # type: ignore[arg-type]
+    assert by_max.clip.tolist() == pytest.approx([0.5, 1.0])
+    pct = quantize_tensor(w, QuantSpec(**base, calibration="percentile",  # type: ignore[arg-type]
+                                       percentile=90))
+    assert pct.clip.tolist() == pytest.approx([0.45, 0.9], abs=1e-6)
+    # zero points: row 0 starts at 0 -> 0; row 1 ends at 0 -> qmax 15
+    assert pct.zero_point is not None and pct.zero_point.flatten().tolist() == [0, 15]
+
+
+def test_affine_mse_calibration_is_chosen_per_row():
+    # Row 0 has the lone outlier (clip ~4.2 = 0.21 x 20, see above); row 1 is the same values
+    # up to 1 without it. Per value, clipping row 1 at a costs a^2 / (12 * 15^2) of rounding
+    # noise plus (1 - a)^3 / 3 of clipping error; the derivative a / 1350 - (1 - a)^2 vanishes
+    # at 1 - a = 0.027, so the 100-point grid picks a = 0.97. One shared a would give both
+    # rows the same fraction of their max.
+    small = torch.linspace(0, 1, 9999)
+    w = torch.stack([torch.cat([small, torch.tensor([20.0])]),
+                     torch.cat([small, torch.tensor([1.0])])])
+    q = quantize_tensor(w, QuantSpec(format="uint", bits=4, symmetric=False, calibration="mse",
+                                     granularity="per_channel"))
+    assert 3.6 <= q.clip[0].item() <= 4.8
+    assert q.clip[1].item() == pytest.approx(0.97, abs=1e-6)

@@ -78,7 +78,7 @@ def test_sigkill_ten_times_then_resume_equals_an_uninterrupted_run(space_file,
     """Kill the CLI at ten random moments, resuming each time: the final store holds exactly
     the trials of an uninterrupted run (none doubled, none lost), and no layer was searched
     twice (each layer search is stored the moment it ends)."""
-    path = space_file("nsga2", trials=24)
+    path = space_file("nsga2", trials=48)
     explore(load_space(path), tmp_path / "clean.db", SerialExecutor())
     db = tmp_path / "killed.db"
     cmd = [sys.executable, "-m", "picojoule.cli.main", "explore", str(path), "--serial",
@@ -91,7 +91,7 @@ def test_sigkill_ten_times_then_resume_equals_an_uninterrupted_run(space_file,
         deadline = time.monotonic() + 60
         while proc.poll() is None and stored(db) == before and time.monotonic() < deadline:
             time.sleep(0.02)  # wait for this run to store something, then kill it soon after
-        time.sleep(float(rng.uniform(0.0, 0.3)))
+        time.sleep(float(rng.uniform(0.0, 0.1)))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             kills += 1
