@@ -86,6 +86,11 @@ def capacity(model: DensityModel, sizes: np.ndarray) -> np.ndarray:
     return vals[inv].reshape(sizes.shape)
 
 
+def _kept(model: DensityModel, tile: np.ndarray) -> np.ndarray:
+    """Fraction of a moved tile's elements that a compressed format moves."""
+    return capacity(model, tile) / np.maximum(tile, 1)
+
+
 def format_per_tile(fmt: OperandFormat, span: np.ndarray,
                     model: DensityModel) -> tuple[np.ndarray, np.ndarray]:
     """(units, bits) of metadata + payload of one tile with axis extents ``span`` (X, ...)."""
@@ -97,7 +102,10 @@ def format_per_tile(fmt: OperandFormat, span: np.ndarray,
     bits = np.zeros_like(fibers)
     for i, (kind, size) in enumerate(zip(fmt.ranks, sizes, strict=True)):
         below = np.prod(sizes[i + 1:], axis=0) if i + 1 < r else np.ones_like(size)
-        nonempty = fibers * size * (1.0 - prob_empty(model, below))
+        if i + 1 == r:  # leaf rank: the tile's non-zeros, ``capacity`` of each fiber
+            nonempty = fibers * capacity(model, size)
+        else:
+            nonempty = fibers * size * (1.0 - prob_empty(model, below))
         if kind == "B":
             units, bits = units + fibers * size, bits + fibers * size
         elif kind in ("RLE", "CP"):
@@ -145,9 +153,14 @@ def apply(layer: Layer, arch: Arch, keeps: tuple[frozenset[str], ...], span_of: 
             fmt = sp.format_of(name) if sp is not None else None
             if fmt is None or not fmt.compressed or name not in keeps[lv]:
                 continue
-            out[lv, o] *= dens[o]
+            # toward the compute: each access yields a non-zero with probability d; between
+            # levels whole tiles move, each holding ``capacity(tile)`` non-zeros
+            child = next((c for c in range(lv + 1, L) if name in keeps[c]), None)
+            out[lv, o, 0] *= dens[o] if child is None else _kept(models[o], tiles[o][child])
+            out[lv, o, 1] *= _kept(models[o], tiles[o][lv])
+            out[lv, o, 2] *= dens[o]
             units, mbits = format_per_tile(fmt, span_of[o][:, lv], models[o])
-            nnz = np.maximum(dens[o] * tiles[o][lv], 1e-12)
+            nnz = np.maximum(capacity(models[o], tiles[o][lv]), 1e-12)
             per_tile[(lv, o)] = (units / nnz, mbits / nnz, nnz)
             used[lv] += (capacity(models[o], tiles[o][lv]) - tiles[o][lv]) * bits[lv, o] + mbits
             if lv == innermost[o] and o != out_o:
@@ -203,7 +216,8 @@ def apply(layer: Layer, arch: Arch, keeps: tuple[frozenset[str], ...], span_of: 
     read_bits_extra[:, 0] += (gated[:, :, 0] * bits).sum(axis=1)
     read_bits_extra[:, 1] += ((gated[:, :, 1] + gated[:, :, 2]) * bits).sum(axis=1)
     mac_fraction = math.prod(dens[o] for o in exploited if o != out_o)
-    cycle_fraction = mac_fraction if any_skip else 1.0
+    cycle_fraction = mac_fraction  # Sparseloop: gated MACs take no compute cycle either;
+    # gated accesses still hold their storage bandwidth (extra_bits)
     sc = SparseCounts(counts, gated, skipped, meta_units, meta_energy,
                       np.full(B, layer.macs * mac_fraction), read_bits_extra, mac_fraction,
                       cycle_fraction)
