@@ -27,19 +27,30 @@ Rules (expected values; Sparseloop prints them rounded to integers):
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from picojoule.arch.sparse import LevelSparse, OperandFormat
+from picojoule.arch.sparse import LevelSparse, OperandFormat, check_rank_counts
 from picojoule.arch.spec import Arch
+from picojoule.errors import Collector
 from picojoule.workload.density import DensityModel, FixedStructured
 from picojoule.workload.einsum import Layer
 
 
 def enabled(arch: Arch) -> bool:
     return any(lv.sparse is not None for lv in arch.levels)
+
+
+@functools.lru_cache(maxsize=256)
+def check(layer: Layer, arch: Arch) -> None:
+    """What only the pair can tell: every format fits its operand's rank count."""
+    c = Collector(arch.name)
+    check_rank_counts(c, tuple((lv.name, lv.sparse) for lv in arch.levels),
+                      {op.name: len(op.axes) for op in layer.operands})
+    c.raise_if_any()
 
 
 @dataclass(frozen=True)
@@ -130,6 +141,7 @@ def apply(layer: Layer, arch: Arch, keeps: tuple[frozenset[str], ...], span_of: 
           write_pj_bit: np.ndarray) -> tuple[np.ndarray, np.ndarray, SparseCounts, float]:
     """Actual counts (L, O, 3, B), used bits (L, B), the sparse counts, and the fraction of
     MAC energy that remains. ``span_of[o]`` is (X, L, B) tile extents."""
+    check(layer, arch)
     L, _O, _, B = counts.shape
     out_o = layer.operands.index(layer.output)
     O = len(layer.operands)
