@@ -3,7 +3,12 @@
 A ResNet-50 layer (conv3_x 3x3: C=M=128, P=Q=28, R=S=3) on the ``eyeriss`` preset; at least
 100,000 random *valid* mappings (exact factorizations, random loop orders, every tile fits)
 are drawn first, then evaluated as one batch and timed. Run: ``python
-benchmarks/cost_model_throughput.py [--count N] [--repeat R]``.
+benchmarks/cost_model_throughput.py [--count N] [--repeat R] [--sparse]``.
+
+``--sparse`` turns Sparseloop-class sparsity on (``picojoule.cost.sparse``): inputs at density
+0.45 and weights at 0.4 (illustrative), run-length-coded inputs and outputs in DRAM and the
+global buffer, and Eyeriss's gating of weight reads and MACs on zero inputs at the weight
+scratchpad.
 """
 
 from __future__ import annotations
@@ -14,9 +19,12 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core: keep BLAS from fanning out
 
+from dataclasses import replace
+
 import numpy as np
 
 from picojoule.arch import load_preset
+from picojoule.arch.sparse import LevelSparse, OperandFormat, SparseAction
 from picojoule.cost import energy_model, evaluate_batch
 from picojoule.mapping import concat
 from picojoule.mapping.sample import random_mappings
@@ -36,14 +44,29 @@ def valid_mappings(layer, arch, energy, count, seed):
     return concat(parts).take(slice(0, count))
 
 
+def sparse_eyeriss(arch):
+    """The preset with RLE-coded inputs/outputs in DRAM and the GLB, gated weight reads."""
+    rle = LevelSparse(formats=(("inputs", OperandFormat(("RLE",), 5)),
+                               ("outputs", OperandFormat(("RLE",), 5))))
+    gate = LevelSparse(actions=(SparseAction("gate", "weights", ("inputs",)),))
+    specs = {"DRAM": rle, "shared_glb": rle, "weights_spad": gate}
+    return replace(arch, levels=tuple(replace(lv, sparse=specs.get(lv.name))
+                                      for lv in arch.levels))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sparse", action="store_true",
+                        help="per-rank formats and gating on (picojoule.cost.sparse)")
     args = parser.parse_args()
     layer = parse_layer(LAYER)
     arch = load_preset("eyeriss")
+    if args.sparse:
+        layer = layer.with_density(inputs=0.45, weights=0.4)
+        arch = sparse_eyeriss(arch)
     energy = energy_model(arch, layer)
     batch = valid_mappings(layer, arch, energy, args.count, args.seed)
     times = []
@@ -54,7 +77,9 @@ def main() -> None:
     best = float(np.min(times))
     i = int(np.argmin(stats.energy_pj))
     print(f"layer      {layer.to_text()}  ({layer.macs:,} MACs)")
-    print(f"arch       {arch.name}  ({arch.num_pes} PEs)")
+    print(f"arch       {arch.name}  ({arch.num_pes} PEs)"
+          + ("  sparsity on: RLE inputs/outputs in DRAM and GLB, gated weights" if args.sparse
+             else ""))
     print(f"mappings   {len(batch):,} random valid mappings, all valid: {bool(stats.valid.all())}")
     print(f"time       best of {args.repeat}: {best:.3f} s  (all: "
           f"{', '.join(f'{t:.3f}' for t in times)})")

@@ -138,3 +138,22 @@ def test_more_ranks_than_axes_is_reported(make_arch):
     a = arch(make_arch, {"inputs": {"format": ["U", "CP", "CP"]}})
     with pytest.raises(SpecError, match=r"buf.sparse.inputs.format: at most 2 rank formats"):
         evaluate(SPARSE_A, a, MAPPING)
+
+
+def test_cli_reports_a_format_longer_than_the_operand_with_exit_2(tmp_path, capsys):
+    from picojoule.cli.main import main
+
+    arch_file = tmp_path / "a.yaml"
+    arch_file.write_text(
+        "name: toy\nclock_hz: 1000000000\nvoltage_v: 0.9\nnode_nm: 45\n"
+        "compute: {precisions: [int8], mac_energy_pj: 1.0}\nlevels:\n"
+        "  - {name: DRAM, kind: dram, width_bits: 8, read_energy_pj: 1, write_energy_pj: 1}\n"
+        "  - {name: buf, kind: sram, width_bits: 8, capacity_bits: 4096, read_energy_pj: 1,\n"
+        "     write_energy_pj: 1, sparse: {inputs: {format: [U, CP, CP]}}}\n")
+    map_file = tmp_path / "m.map"
+    map_file.write_text("DRAM:\nbuf: K16\n")
+    code = main(["evaluate", "--arch", str(arch_file), "--layer", "gemm M=1 N=1 K=16",
+                 "--mapping", str(map_file)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "buf.sparse.inputs.format: at most 2 rank formats" in err[0]

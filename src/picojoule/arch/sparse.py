@@ -158,7 +158,8 @@ def parse_action(c: Collector, raw: Any, path: str,
     if not isinstance(raw, Mapping):
         c.add(path, "{kind: gate|skip, target: operand, condition_on: [operands]}")
         return None
-    kind = _ALIASES.get(raw.get("kind"), raw.get("kind"))
+    kind = raw.get("kind")
+    kind = _ALIASES.get(kind, kind) if isinstance(kind, str) else kind
     target = raw.get("target")
     cond = raw.get("condition_on")
     ok = True
@@ -175,7 +176,9 @@ def parse_action(c: Collector, raw: Any, path: str,
     elif target in cond:
         c.add(f"{path}.condition_on", f"other operands than the target {target!r}")
         ok = False
-    return SparseAction(str(kind), str(target), tuple(cond)) if ok else None
+    if not ok or not isinstance(cond, list):
+        return None
+    return SparseAction(str(kind), str(target), tuple(str(x) for x in cond))
 
 
 def check_rank_counts(c: Collector, levels: tuple[tuple[str, LevelSparse | None], ...],

@@ -122,7 +122,8 @@ def format_per_tile(fmt: OperandFormat, span: np.ndarray,
         elif kind in ("RLE", "CP"):
             units, bits = units + nonempty, bits + nonempty * fmt.metadata_bits
         elif kind == "UOP":
-            units, bits = units + fibers * (size + 1), bits + fibers * (size + 1) * fmt.metadata_bits
+            offsets = fibers * (size + 1)
+            units, bits = units + offsets, bits + offsets * fmt.metadata_bits
         fibers = fibers * size if kind in ("U", "UOP") else nonempty
     return units, bits
 
@@ -142,9 +143,8 @@ def apply(layer: Layer, arch: Arch, keeps: tuple[frozenset[str], ...], span_of: 
     """Actual counts (L, O, 3, B), used bits (L, B), the sparse counts, and the fraction of
     MAC energy that remains. ``span_of[o]`` is (X, L, B) tile extents."""
     check(layer, arch)
-    L, _O, _, B = counts.shape
+    L, n_ops, _, B = counts.shape
     out_o = layer.operands.index(layer.output)
-    O = len(layer.operands)
     names = [op.name for op in layer.operands]
     models = _models(layer)
     dens = [m.density for m in models]
@@ -209,7 +209,7 @@ def apply(layer: Layer, arch: Arch, keeps: tuple[frozenset[str], ...], span_of: 
                     (skipped if act.kind == "skip" else gated)[child, t, 1] += lost_fill
             any_skip = any_skip or (act.kind == "skip" and child is None)
     read_bits_extra = np.zeros((L, 2, B))
-    meta_energy = np.zeros((L, O, B))
+    meta_energy = np.zeros((L, n_ops, B))
     for (lv, o), (u_per, b_per, _nnz) in per_tile.items():
         meta_units[lv, o] = out[lv, o] * u_per
         meta_bits[lv, o] = out[lv, o] * b_per

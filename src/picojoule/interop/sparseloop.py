@@ -162,7 +162,8 @@ class SparseStats:
 
 
 _LINE = re.compile(r"^\s+(?P<key>[A-Za-z][A-Za-z ()\-]*?)\s*:\s*(?P<v>[-+]?[0-9][0-9.eE+-]*)")
-_RANK = re.compile(r"^\s+Rank (?P<r>\d+) \(metadata, payload\): \((?P<m>[0-9.]+),\s*(?P<p>[0-9.]+)\)")
+_RANK = re.compile(r"^\s+Rank (?P<r>\d+) \(metadata, payload\): "
+                   r"\((?P<m>[0-9.]+),\s*(?P<p>[0-9.]+)\)")
 
 
 def load_sparseloop_stats(path: Path) -> SparseStats:
@@ -185,8 +186,9 @@ def load_sparseloop_stats(path: Path) -> SparseStats:
             continue
         r = _RANK.match(line)
         if r and operand and last:
-            key = (level, operand, last + " format units")
-            counts[key] = counts.get(key, 0.0) + float(r.group("m")) + float(r.group("p"))
+            fmt_key = (level, operand, last + " format units")
+            counts[fmt_key] = counts.get(fmt_key, 0.0) + float(r.group("m")) + \
+                float(r.group("p"))
             continue
         if s.endswith("(per-instance)") and "format" in s:
             last = s.split(" (per-instance)")[0]
