@@ -157,3 +157,15 @@ def test_cli_reports_a_format_longer_than_the_operand_with_exit_2(tmp_path, caps
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
     assert "buf.sparse.inputs.format: at most 2 rank formats" in err[0]
+
+
+def test_two_four_structured_weights_halve_the_math(make_arch):
+    from picojoule.workload.density import NM, with_models
+
+    layer = with_models(DOT, weights=NM(2, 4, "K"))
+    s = evaluate(layer, arch(make_arch, {"weights": {"format": ["CP"], "metadata_bits": 2}}),
+                 MAPPING)
+    # 2 of every 4 weights are non-zero: 16 * 2/4 = 8 MACs and 8 cycles (2x math); the
+    # weight tile of 16 holds 2 * 4 = 8 non-zeros with a 2-bit coordinate each
+    assert s.mac_energy_pj == 8 and s.cycles == 8
+    assert s.levels["buf"]["weights"].fills == 8

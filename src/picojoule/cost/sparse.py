@@ -36,7 +36,7 @@ import numpy as np
 from picojoule.arch.sparse import LevelSparse, OperandFormat, check_rank_counts
 from picojoule.arch.spec import Arch
 from picojoule.errors import Collector
-from picojoule.workload.density import DensityModel, FixedStructured
+from picojoule.workload.density import DensityModel, FixedStructured, model_of
 from picojoule.workload.einsum import Layer
 
 
@@ -77,7 +77,7 @@ class SparseCounts:
 
 
 def _models(layer: Layer) -> list[DensityModel]:
-    return [FixedStructured(op.density) for op in layer.operands]
+    return [model_of(op) for op in layer.operands]
 
 
 def prob_empty(model: DensityModel, sizes: np.ndarray) -> np.ndarray:

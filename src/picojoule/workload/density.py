@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
 
 from picojoule.errors import Collector
+from picojoule.workload.einsum import Layer, Operand
 
 
 class DensityModel(Protocol):
@@ -150,6 +151,19 @@ class Measured:
         """The densest channel bounds what any tile within a channel can hold."""
         worst = max(self.per_channel, default=self.density)
         return math.ceil(worst * size - 1e-9)
+
+
+def with_models(layer: Layer, **models: DensityModel) -> Layer:
+    """``layer`` with density models on the named operands (their density follows)."""
+    ops = tuple(replace(o, density=models[o.name].density, density_model=models[o.name])
+                if o.name in models else o for o in layer.operands)
+    return replace(layer, operands=ops)
+
+
+def model_of(op: Operand) -> DensityModel:
+    """The operand's density model: its own, else fixed-structured at its density."""
+    m = op.density_model
+    return m if m is not None else FixedStructured(op.density)  # type: ignore[return-value]
 
 
 DISTRIBUTIONS = ("fixed_structured", "hypergeometric", "nm")
