@@ -55,3 +55,15 @@ def test_stats_reader_keeps_actual_skipped_and_format_counts():
     assert st.counts[("Buffer", "B", "Skipped scalar reads (per-instance)")] == 4
     assert st.counts[("Buffer", "A", "Actual scalar format reads format units")] == 4
     assert st.energy_pj[("Buffer", "A")] == 5.0 and st.mac["Actual Computes (total)"] == 4
+
+
+def test_timeloop_command_reads_sparse_designs(capsys):
+    import json
+
+    from picojoule.cli.main import main
+
+    code = main(["timeloop", str(DATA / "arch.yaml"), "--ert", str(DATA / "ERT.yaml"),
+                 "--problem", str(DATA / "problem.yaml"), "--mapping",
+                 str(DATA / "mapping.yaml"), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["energy_pj"] == pytest.approx(22.5) and doc["cycles"] == 4

@@ -43,12 +43,12 @@ def rename_of(problem: Any) -> dict[str, str]:
     return out
 
 
-def _renamed(data: Any, names: dict[str, str]) -> Any:
+def renamed(data: Any, names: dict[str, str]) -> Any:
     if isinstance(data, dict):
-        return {names.get(k, k) if isinstance(k, str) else k: _renamed(v, names)
+        return {names.get(k, k) if isinstance(k, str) else k: renamed(v, names)
                 for k, v in data.items()}
     if isinstance(data, list):
-        return [_renamed(v, names) for v in data]
+        return [renamed(v, names) for v in data]
     if isinstance(data, str) and data in names:
         return names[data]
     return data
@@ -109,19 +109,33 @@ def _level_sparse(node: dict[str, Any], names: dict[str, str], c: Collector, whe
 class SparseloopCase:
     layer: Layer
     design: TimeloopDesign
-    mapping: Mapping
+    mapping: Mapping | None
     names: dict[str, str]  # Timeloop data-space name -> Inputs / Weights / Outputs
 
 
-def load_sparseloop(arch: Path, problem: Path, mapping: Path, ert: Path | None = None,
-                    art: Path | None = None) -> SparseloopCase:
-    """A Sparseloop design from its arch, problem and mapping files (and ERT/ART)."""
-    prob = load_timeloop_yaml(problem)
+def is_sparseloop(arch: str | Path, problem: str | Path,
+                  variables: dict[str, Any] | None = None) -> bool:
+    """Whether the files need this reader: sparse features, or data spaces named otherwise
+    than Inputs/Weights/Outputs."""
+    prob = load_timeloop_yaml(problem, variables)
+    if any(k != v for k, v in rename_of(prob).items()):
+        return True
+    raw = load_timeloop_yaml(arch, variables)
+    comps = _components(((raw or {}).get("architecture") or {}).get("nodes"))
+    return any("sparse_optimizations" in node for node in comps.values())
+
+
+def load_sparseloop(arch: str | Path, problem: str | Path, mapping: str | Path | None,
+                    ert: str | Path | None = None, art: str | Path | None = None,
+                    variables: dict[str, Any] | None = None) -> SparseloopCase:
+    """A Sparseloop design from its arch, problem and mapping files (and ERT/ART); without
+    a mapping file, ``mapping`` is None (search one)."""
+    prob = load_timeloop_yaml(problem, variables)
     names = rename_of(prob)
-    layer = layer_from_timeloop(_renamed(prob, names), str(problem))
-    data = timeloop_arch_data(arch, ert, art)
+    layer = layer_from_timeloop(renamed(prob, names), str(problem))
+    data = timeloop_arch_data(arch, ert, art, variables)
     containers = data.pop("containers")
-    raw = load_timeloop_yaml(arch)
+    raw = load_timeloop_yaml(arch, variables)
     comps = _components(((raw or {}).get("architecture") or {}).get("nodes"))
     ert_acts = _ert_actions(ert)
     c = Collector(str(arch))
@@ -134,12 +148,12 @@ def load_sparseloop(arch: Path, problem: Path, mapping: Path, ert: Path | None =
                 lv["sparse"] = sp
     c.raise_if_any()
     design = TimeloopDesign(arch_from_mapping(data, str(arch)), containers)
-    mp = mapping_from_timeloop(_renamed(load_timeloop_yaml(mapping), names), layer, design,
-                               str(mapping))
+    mp = None if mapping is None else mapping_from_timeloop(
+        renamed(load_timeloop_yaml(mapping, variables), names), layer, design, str(mapping))
     return SparseloopCase(layer, design, mp, names)
 
 
-def _ert_actions(ert: Path | None) -> dict[str, dict[str, float]]:
+def _ert_actions(ert: str | Path | None) -> dict[str, dict[str, float]]:
     if ert is None:
         return {}
     data = load_timeloop_yaml(ert)
