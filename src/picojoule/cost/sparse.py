@@ -184,7 +184,7 @@ def apply(layer: Layer, arch: Arch, keeps: tuple[frozenset[str], ...], span_of: 
         for act in spec.sparse.actions:
             t = names.index(act.target)
             k = _innermost_keeper(arch, keeps, act.target, lv)
-            if k is None:
+            if k is None or (t == out_o and k != lv):  # outputs: only where kept (Sparseloop)
                 continue
             conds = [names.index(c) for c in act.condition_on]
             if k == innermost[t]:
