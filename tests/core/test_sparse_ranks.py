@@ -169,3 +169,20 @@ def test_two_four_structured_weights_halve_the_math(make_arch):
     # weight tile of 16 holds 2 * 4 = 8 non-zeros with a 2-bit coordinate each
     assert s.mac_energy_pj == 8 and s.cycles == 8
     assert s.levels["buf"]["weights"].fills == 8
+
+
+def test_hypergeometric_tiles_move_expected_non_zeros_and_reserve_the_quantile(make_arch):
+    from picojoule.cost import energy_model, evaluate_batch
+    from picojoule.mapping.batch import batch_of_one
+    from picojoule.workload.density import with_models
+
+    # A: 4 non-zeros among 16 placed at random; buf holds the whole tile of 16
+    layer = with_models(DOT, inputs=Hypergeometric(0.25, 16))
+    a = arch(make_arch, {"inputs": {"format": ["CP"], "metadata_bits": 4}})
+    s = evaluate(layer, a, MAPPING)
+    # the tile moves its expected 16 * 4/16 = 4 non-zeros; reads toward the MAC: 16 * 0.25
+    assert (s.levels["buf"]["inputs"].fills, s.levels["buf"]["inputs"].reads) == (4, 4)
+    st = evaluate_batch(layer, a, batch_of_one(MAPPING, layer, a), energy_model(a, layer))
+    # capacity at confidence 1: the tile is the tensor, so exactly 4 non-zeros: 4 * 8 data
+    # bits + 4 coordinates * 4 bits; B 128 bits; the output 8 bits
+    assert st.used_bits[0, 1] == 48 + 128 + 8

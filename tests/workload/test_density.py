@@ -80,3 +80,11 @@ def test_parse_good() -> None:
     assert parse_density({"distribution": "nm", "n": 2, "m": 4, "dim": "C"}, "d", c,
                          {"C": 8}) == NM(2, 4, "C")
     assert not c.problems
+
+
+def test_hypergeometric_large_tensors_use_log_gamma_consistently() -> None:
+    # N = 4096 > EXACT: P(empty tile of 4) = prod_{i<4} (N-K-i)/(N-i) with K = 1024
+    h = Hypergeometric(0.25, 4096)
+    expected = math.prod((4096 - 1024 - i) / (4096 - i) for i in range(4))
+    assert math.isclose(h.prob_empty(4), expected, rel_tol=1e-9)
+    assert math.isclose(float(h.pmf(4).sum()), 1.0, rel_tol=1e-9)

@@ -8,8 +8,10 @@ density models (``picojoule.workload.density``). Vectorized over the batch like 
 Rules (expected values; Sparseloop prints them rounded to integers):
 
 * **Format.** A level holding an operand compressed (any rank other than ``U``) stores and moves
-  only its non-zeros: its reads, fills and updates of that operand scale by the density; a tile
-  reserves ``capacity(tile)`` non-zeros plus the format's metadata.
+  only its non-zeros: accesses toward the compute yield a non-zero with probability ``d``;
+  tiles moved between levels carry ``occupancy(tile)`` non-zeros (``ceil(d * tile)`` under
+  fixed-structured density, the expectation under other models); a tile reserves
+  ``capacity(tile)`` non-zeros (at the model's confidence) plus the format's metadata.
 * **Metadata.** Per tile, each rank (outermost first, ``fibers`` present fibers of ``size``
   coordinates, ``nonempty`` of them non-empty) carries: U nothing; B ``fibers * size`` bits;
   RLE and CP one word per non-empty coordinate; UOP ``fibers * (size + 1)`` offset words.
@@ -97,9 +99,19 @@ def capacity(model: DensityModel, sizes: np.ndarray) -> np.ndarray:
     return vals[inv].reshape(sizes.shape)
 
 
+def occupancy(model: DensityModel, sizes: np.ndarray) -> np.ndarray:
+    """Non-zeros a tile carries when it moves: ``ceil(d * size)`` under fixed-structured
+    density (every tile holds exactly that, as Sparseloop counts it), else the expectation."""
+    if isinstance(model, FixedStructured):
+        return capacity(model, sizes)
+    uniq, inv = np.unique(sizes, return_inverse=True)
+    vals = np.array([model.expected(int(s)) for s in uniq], dtype=np.float64)
+    return vals[inv].reshape(sizes.shape)
+
+
 def _kept(model: DensityModel, tile: np.ndarray) -> np.ndarray:
     """Fraction of a moved tile's elements that a compressed format moves."""
-    return capacity(model, tile) / np.maximum(tile, 1)
+    return occupancy(model, tile) / np.maximum(tile, 1)
 
 
 def format_per_tile(fmt: OperandFormat, span: np.ndarray,
@@ -113,8 +125,8 @@ def format_per_tile(fmt: OperandFormat, span: np.ndarray,
     bits = np.zeros_like(fibers)
     for i, (kind, size) in enumerate(zip(fmt.ranks, sizes, strict=True)):
         below = np.prod(sizes[i + 1:], axis=0) if i + 1 < r else np.ones_like(size)
-        if i + 1 == r:  # leaf rank: the tile's non-zeros, ``capacity`` of each fiber
-            nonempty = fibers * capacity(model, size)
+        if i + 1 == r:  # leaf rank: the non-zeros of each present fiber
+            nonempty = fibers * occupancy(model, size)
         else:
             nonempty = fibers * size * (1.0 - prob_empty(model, below))
         if kind == "B":
@@ -166,13 +178,13 @@ def apply(layer: Layer, arch: Arch, keeps: tuple[frozenset[str], ...], span_of: 
             if fmt is None or not fmt.compressed or name not in keeps[lv]:
                 continue
             # toward the compute: each access yields a non-zero with probability d; between
-            # levels whole tiles move, each holding ``capacity(tile)`` non-zeros
+            # levels whole tiles move, each holding ``occupancy(tile)`` non-zeros
             child = next((c for c in range(lv + 1, L) if name in keeps[c]), None)
             out[lv, o, 0] *= dens[o] if child is None else _kept(models[o], tiles[o][child])
             out[lv, o, 1] *= _kept(models[o], tiles[o][lv])
             out[lv, o, 2] *= dens[o]
             units, mbits = format_per_tile(fmt, span_of[o][:, lv], models[o])
-            nnz = np.maximum(capacity(models[o], tiles[o][lv]), 1e-12)
+            nnz = np.maximum(occupancy(models[o], tiles[o][lv]), 1e-12)
             per_tile[(lv, o)] = (units / nnz, mbits / nnz, nnz)
             used[lv] += (capacity(models[o], tiles[o][lv]) - tiles[o][lv]) * bits[lv, o] + mbits
             if lv == innermost[o] and o != out_o:

@@ -65,6 +65,16 @@ class FixedStructured:
         return math.ceil(self.density * size - 1e-9)
 
 
+EXACT = 2048  # tensors up to this many elements: exact integer binomials
+
+
+def _log_comb(n: int, k: int) -> float:
+    """log C(n, k); -inf when k is outside 0..n."""
+    if k < 0 or k > n:
+        return -math.inf
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+
 @dataclass(frozen=True)
 class Hypergeometric:
     """``round(density * tensor_size)`` non-zeros uniformly at random in the tensor."""
@@ -77,11 +87,15 @@ class Hypergeometric:
         return round(self.density * self.tensor_size)
 
     def pmf(self, size: int) -> np.ndarray:
-        """P(tile of ``size`` holds k non-zeros), k = 0..size: C(K,k) C(N-K,n-k) / C(N,n)."""
+        """P(tile of ``size`` holds k non-zeros), k = 0..size: C(K,k) C(N-K,n-k) / C(N,n)
+        (exact integers for tensors up to ``EXACT`` elements, log-gamma beyond)."""
         N, K, n = self.tensor_size, self.nonzeros, min(size, self.tensor_size)
-        total = math.comb(N, n)
-        return np.array([math.comb(K, k) * math.comb(N - K, n - k) / total
-                         for k in range(n + 1)])
+        if N <= EXACT:
+            total = math.comb(N, n)
+            return np.array([math.comb(K, k) * math.comb(N - K, n - k) / total
+                             for k in range(n + 1)])
+        return np.array([math.exp(_log_comb(K, k) + _log_comb(N - K, n - k)
+                                  - _log_comb(N, n)) for k in range(n + 1)])
 
     def expected(self, size: int) -> float:
         return min(size, self.tensor_size) * self.nonzeros / self.tensor_size
@@ -89,7 +103,9 @@ class Hypergeometric:
     def prob_empty(self, size: int) -> float:
         # C(N-K, n) / C(N, n) as an exact ratio of integers
         N, K, n = self.tensor_size, self.nonzeros, min(size, self.tensor_size)
-        return math.comb(N - K, n) / math.comb(N, n)
+        if N <= EXACT:
+            return math.comb(N - K, n) / math.comb(N, n)
+        return math.exp(_log_comb(N - K, n) - _log_comb(N, n))
 
     def capacity(self, size: int, confidence: float = 1.0) -> int:
         """Smallest k with P(occupancy <= k) >= confidence."""
