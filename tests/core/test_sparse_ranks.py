@@ -186,3 +186,25 @@ def test_hypergeometric_tiles_move_expected_non_zeros_and_reserve_the_quantile(m
     # capacity at confidence 1: the tile is the tensor, so exactly 4 non-zeros: 4 * 8 data
     # bits + 4 coordinates * 4 bits; B 128 bits; the output 8 bits
     assert st.used_bits[0, 1] == 48 + 128 + 8
+
+
+def test_mapper_pruning_and_cost_model_agree_on_compressed_tiles(make_arch):
+    from picojoule.cost import energy_model, evaluate_batch
+    from picojoule.cost.storage import usage_bits
+    from picojoule.mapping.sample import random_mappings
+
+    layer = gemm(M=8, N=8, K=8, psum_bits=8).with_density(inputs=0.25, weights=0.5)
+    a = make_arch({"name": "DRAM", "kind": "dram"},
+                  {"name": "buf", "kind": "sram", "capacity_bits": 1 << 12,
+                   "sparse": {"inputs": {"format": ["UOP", "CP"]},
+                              "weights": {"format": ["B"]}}})
+    batch = random_mappings(layer, a, 200, np.random.default_rng(0))
+    st = evaluate_batch(layer, a, batch, energy_model(a, layer))
+    pruned = usage_bits(layer, a, batch.temporal, batch.spatial_x * batch.spatial_y,
+                        batch.keeps)
+    # one implementation: the bits the mapper prunes on are the bits the model checks
+    assert np.allclose(pruned.sum(axis=2), st.used_bits)
+    # and a compressed tile takes less than its dense self whenever it holds zeros
+    dense = usage_bits(layer.with_density(inputs=1.0, weights=1.0), a, batch.temporal,
+                       batch.spatial_x * batch.spatial_y, batch.keeps)
+    assert (pruned[:, 1, 0] <= dense[:, 1, 0]).all()

@@ -140,6 +140,22 @@ def format_per_tile(fmt: OperandFormat, span: np.ndarray,
     return units, bits
 
 
+def tile_bits(op_index: int, layer: Layer, fmt: OperandFormat, span: np.ndarray,
+              bits: np.ndarray) -> np.ndarray:
+    """Bits a compressed tile of extents ``span`` (X, B) reserves: ``capacity`` non-zeros at
+    ``bits`` (B,) each plus the format's metadata. The cost model's capacity check and the
+    mapper's pruning (``cost.storage.usage_bits``) both ask here."""
+    model = model_of(layer.operands[op_index])
+    tile = span.prod(axis=0).astype(np.float64)
+    return capacity(model, tile) * bits + format_per_tile(fmt, span, model)[1]
+
+
+def compressed_format(arch: Arch, level: int, operand: str) -> OperandFormat | None:
+    sp = arch.levels[level].sparse
+    fmt = sp.format_of(operand) if sp is not None else None
+    return fmt if fmt is not None and fmt.compressed else None
+
+
 def _innermost_keeper(arch: Arch, keeps: tuple[frozenset[str], ...], name: str,
                       upto: int) -> int | None:
     found = None
@@ -186,7 +202,8 @@ def apply(layer: Layer, arch: Arch, keeps: tuple[frozenset[str], ...], span_of: 
             units, mbits = format_per_tile(fmt, span_of[o][:, lv], models[o])
             nnz = np.maximum(occupancy(models[o], tiles[o][lv]), 1e-12)
             per_tile[(lv, o)] = (units / nnz, mbits / nnz, nnz)
-            used[lv] += (capacity(models[o], tiles[o][lv]) - tiles[o][lv]) * bits[lv, o] + mbits
+            used[lv] += tile_bits(o, layer, fmt, span_of[o][:, lv], bits[lv, o]) \
+                - tiles[o][lv] * bits[lv, o]
             if lv == innermost[o] and o != out_o:
                 exploited.add(o)
                 any_skip = True
