@@ -208,3 +208,9 @@ def test_mapper_pruning_and_cost_model_agree_on_compressed_tiles(make_arch):
     dense = usage_bits(layer.with_density(inputs=1.0, weights=1.0), a, batch.temporal,
                        batch.spatial_x * batch.spatial_y, batch.keeps)
     assert (pruned[:, 1, 0] <= dense[:, 1, 0]).all()
+
+
+def test_first_order_options_and_sparse_entries_do_not_mix(make_arch):
+    a = arch(make_arch, {"inputs": {"format": ["CP"]}}, sparse_format="bitmask")
+    with pytest.raises(SpecError, match=r"buf\.sparse_format: per-level sparse: entries or the"):
+        evaluate(SPARSE_A, a, MAPPING)

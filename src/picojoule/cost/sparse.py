@@ -52,6 +52,12 @@ def check(layer: Layer, arch: Arch) -> None:
     c = Collector(arch.name)
     check_rank_counts(c, tuple((lv.name, lv.sparse) for lv in arch.levels),
                       {op.name: len(op.axes) for op in layer.operands})
+    first_order = [f"{lv.name}.sparse_format" for lv in arch.levels if lv.sparse_format != "none"]
+    if arch.compute.sparse_action != "none":
+        first_order.append("compute.sparse_action")
+    if first_order:
+        c.add(", ".join(first_order), "per-level sparse: entries or the first-order options, not "
+                                      "both (use sparse: formats and actions alone)")
     c.raise_if_any()
 
 
