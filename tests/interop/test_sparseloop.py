@@ -67,3 +67,33 @@ def test_timeloop_command_reads_sparse_designs(capsys):
                  str(DATA / "mapping.yaml"), "--json"])
     doc = json.loads(capsys.readouterr().out)
     assert code == 0 and doc["energy_pj"] == pytest.approx(22.5) and doc["cycles"] == 4
+
+
+@pytest.mark.parametrize("density, needle", [
+    ("{distribution: fixed_structured, density: 1.5}", "densities.A.density: a density in (0, 1]"),
+    ("{distribution: nm, n: 2, m: 3, dim: K}", "densities.A.m: M must divide dim K = 8"),
+    ("{distribution: banded, density: 0.5}", "densities.A.distribution: one of"),
+])
+def test_bad_densities_in_a_problem_are_one_line_each(tmp_path, capsys, density, needle):
+    from picojoule.cli.main import main
+
+    text = (DATA / "problem.yaml").read_text().replace(
+        "{distribution: fixed_structured, density: 0.5}", density)
+    problem = tmp_path / "problem.yaml"
+    problem.write_text(text)
+    code = main(["timeloop", str(DATA / "arch.yaml"), "--ert", str(DATA / "ERT.yaml"),
+                 "--problem", str(problem), "--mapping", str(DATA / "mapping.yaml")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and needle in err[0]
+
+
+def test_two_four_weights_from_a_problem(tmp_path):
+    # 2 of every 4 A values non-zero along K = 8: density 0.5 as a structured model
+    text = (DATA / "problem.yaml").read_text().replace(
+        "{distribution: fixed_structured, density: 0.5}", "{distribution: nm, n: 2, m: 4, dim: K}")
+    problem = tmp_path / "problem.yaml"
+    problem.write_text(text)
+    c = load_sparseloop(DATA / "arch.yaml", problem, DATA / "mapping.yaml", DATA / "ERT.yaml")
+    s = evaluate(c.layer, c.design.arch, c.mapping)
+    assert c.layer.operand("inputs").density == 0.5
+    assert s.cycles == 4 and s.levels["Buffer"]["inputs"].reads == 4  # 8 * 2/4

@@ -25,6 +25,7 @@ from picojoule.interop.timeloop_arch import OPERANDS, TimeloopDesign, timeloop_a
 from picojoule.interop.timeloop_problem import layer_from_timeloop, mapping_from_timeloop
 from picojoule.interop.timeloop_yaml import load_timeloop_yaml
 from picojoule.mapping.spec import Mapping
+from picojoule.workload.density import parse_density, with_models
 from picojoule.workload.einsum import Layer
 
 _KINDS = {"gating": "gate", "skipping": "skip"}
@@ -120,6 +121,8 @@ def is_sparseloop(arch: str | Path, problem: str | Path,
     prob = load_timeloop_yaml(problem, variables)
     if any(k != v for k, v in rename_of(prob).items()):
         return True
+    if ((prob or {}).get("problem") or {}).get("instance", {}).get("densities"):
+        return True
     raw = load_timeloop_yaml(arch, variables)
     comps = _components(((raw or {}).get("architecture") or {}).get("nodes"))
     return any("sparse_optimizations" in node for node in comps.values())
@@ -132,7 +135,8 @@ def load_sparseloop(arch: str | Path, problem: str | Path, mapping: str | Path |
     a mapping file, ``mapping`` is None (search one)."""
     prob = load_timeloop_yaml(problem, variables)
     names = rename_of(prob)
-    layer = layer_from_timeloop(renamed(prob, names), str(problem))
+    layer = _with_density_models(layer_from_timeloop(renamed(prob, names), str(problem)),
+                                 prob, names, str(problem))
     data = timeloop_arch_data(arch, ert, art, variables)
     containers = data.pop("containers")
     raw = load_timeloop_yaml(arch, variables)
@@ -151,6 +155,28 @@ def load_sparseloop(arch: str | Path, problem: str | Path, mapping: str | Path |
     mp = None if mapping is None else mapping_from_timeloop(
         renamed(load_timeloop_yaml(mapping, variables), names), layer, design, str(mapping))
     return SparseloopCase(layer, design, mp, names)
+
+
+def _with_density_models(layer: Layer, prob: Any, names: dict[str, str],
+                         where: str) -> Layer:
+    """The problem's ``densities`` as density models (picojoule.workload.density): a number
+    or ``{distribution: fixed_structured | hypergeometric, density}`` or ``{distribution: nm,
+    n, m, dim}``; each bad entry is one line."""
+    raw = (((prob or {}).get("problem") or {}).get("instance") or {}).get("densities") or {}
+    c = Collector(where)
+    models = {}
+    for tl_name, entry in raw.items() if isinstance(raw, dict) else ():
+        op_name = OPERANDS.get(names.get(str(tl_name), str(tl_name)))
+        if op_name is None:
+            c.add(f"problem.instance.densities.{tl_name}", "a data space of the problem")
+            continue
+        op = layer.operand(op_name)
+        model = parse_density(entry, f"problem.instance.densities.{tl_name}", c, layer.bound,
+                              op.footprint(layer.bound))
+        if model is not None:
+            models[op_name] = model
+    c.raise_if_any()
+    return with_models(layer, **models) if models else layer
 
 
 def _ert_actions(ert: str | Path | None) -> dict[str, dict[str, float]]:
