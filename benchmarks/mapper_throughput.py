@@ -19,8 +19,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from picojoule.analysis import analyze
 from picojoule.arch import load_preset
+from picojoule.importers import load_model
 from picojoule.mapper import Budget, SearchOptions, dataflow, search
-from picojoule.workload import load_model, parse_layer
+from picojoule.workload import parse_layer
 
 LAYER = "conv2d N=1 C=64 M=64 P=56 Q=56 R=3 S=3 name=resnet18.layer1.0.conv1"
 SMALL = "conv2d N=1 C=8 M=8 P=4 Q=4 R=3 S=3"

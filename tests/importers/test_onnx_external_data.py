@@ -9,7 +9,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from picojoule.workload import load_model
+from picojoule.importers import load_model
 
 
 def test_missing_external_weights_do_not_matter(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ import math
 import pytest
 
 from picojoule.arch import arch_from_mapping, load_preset
+from picojoule.cost.systolic import stream_length, systolic_cycles
 from picojoule.mapper import Budget, Objective, SearchOptions, dataflow, search
-from picojoule.mapper.systolic import stream_length, systolic_cycles
 from picojoule.mapping import LevelMapping, Mapping, batch_of_one
 from picojoule.workload import gemm
 
@@ -73,3 +73,11 @@ def test_static_energy_follows_the_systolic_cycles():
     assert stats.static_energy_pj == pytest.approx(100.0 * 1e9 * stats.cycles / arch.clock_hz)
     extra = stats.static_energy_pj - throughput_only.static_energy_pj
     assert stats.energy_pj == pytest.approx(throughput_only.energy_pj + extra)
+
+
+def test_the_timing_model_is_selected_by_what_the_arch_supports() -> None:
+    from picojoule.cost.timing import SystolicFillDrain, TimingModel, select_timing
+
+    chosen = select_timing(array32(), "weights")
+    assert isinstance(chosen, TimingModel) and chosen == SystolicFillDrain("weights")
+    assert select_timing(load_preset("eyeriss"), "weights") is None  # not systolic

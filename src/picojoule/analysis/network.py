@@ -13,27 +13,32 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from picojoule.analysis.cache import DiskCache, digest, layer_seed
 from picojoule.analysis.totals import total_stats
+from picojoule.analysis.vector import VectorCost, cost_vector_ops
 from picojoule.arch.spec import Arch
+from picojoule.context import Context, resolve
+from picojoule.context.store import fingerprint, layer_seed
+from picojoule.cost.energy import energy_model
 from picojoule.cost.stats import Stats
 from picojoule.errors import Problem, SpecError
 from picojoule.mapper.evaluator import Budget
 from picojoule.mapper.search import (
     SearchOptions,
     UnmappableError,
-    check_options,
     mapping_stats,
+    normalize_options,
     resolve_constraints,
     search,
 )
+from picojoule.mapper.strategies import STRATEGIES
 from picojoule.mapping.spec import Mapping
 from picojoule.mapping.text import format_mapping, parse_mapping
+from picojoule.result import Result
+from picojoule.tech.registry import Registry
 from picojoule.workload.einsum import Layer
 from picojoule.workload.network import Network
 
@@ -47,6 +52,11 @@ class LayerResult:
     search: dict[str, Any]  # strategy, evaluated, seconds, proven, cached, certainty
     error: str | None = None  # why the layer could not be mapped
 
+    @property
+    def result(self) -> Result:
+        """This layer's rows and span (empty when it could not be mapped)."""
+        return self.stats.to_result() if self.stats is not None else Result()
+
 
 @dataclass(frozen=True)
 class NetworkAnalysis:
@@ -54,12 +64,20 @@ class NetworkAnalysis:
     arch: Arch
     options: SearchOptions
     layers: tuple[LayerResult, ...]
-    vector_ops: tuple[str, ...]  # names of operations not costed yet (no vector unit model)
+    vector_ops: tuple[str, ...]  # names of operations not costed (none since the vector unit)
     distinct: int
     searched: int
     cache_hits: int
     seconds: float
-    totals: Stats | None = field(default=None)
+    totals: Stats | None = field(default=None)  # the layers' Stats summed (one chip, in series)
+    vector_costs: tuple[VectorCost, ...] = ()  # softmax, norms, pooling ... (analysis.vector)
+
+    @property
+    def result(self) -> Result:
+        """The whole network in series on one device (the arch): the mapped einsum layers,
+        then the vector operations on the vector unit, as one ``Result``."""
+        vector = (v.to_result(self.arch.name, self.arch.clock_hz) for v in self.vector_costs)
+        return Result.serial([*(r.result for r in self.layers), *vector])
 
     def to_dict(self) -> dict[str, Any]:
         layers = []
@@ -78,8 +96,11 @@ class NetworkAnalysis:
                 "dataflow": resolve_constraints(self.arch, self.options).name,
                 "objective": self.options.objective.name, "layers": layers,
                 "totals": self.totals.to_dict() if self.totals else None,
-                "not_costed": {"vector_ops": list(self.vector_ops),
-                               "why": "no vector-unit model yet; einsum layers only"},
+                "not_costed": {"vector_ops": list(self.vector_ops)},
+                "vector_ops": [dataclasses.asdict(v) | {"energy_pj": v.energy_pj}
+                               for v in self.vector_costs],
+                "vector_energy_pj": sum(v.energy_pj for v in self.vector_costs),
+                "vector_cycles": sum(v.cycles for v in self.vector_costs),
                 "distinct_layers": self.distinct, "searched": self.searched,
                 "cache_hits": self.cache_hits, "seconds": self.seconds}
 
@@ -88,10 +109,11 @@ DEFAULT_EVALUATIONS = 20_000  # per distinct layer: ResNet-18 in seconds (docs/m
 _META = ("strategy", "evaluated", "considered", "seconds", "proven", "certainty", "cached")
 
 
-def _search_record(layer: Layer, arch: Arch, options: SearchOptions) -> dict[str, Any]:
-    """Search one layer; a JSON-able record (runs in a worker process)."""
+def _search_record(item: tuple[Layer, Arch, SearchOptions, Registry]) -> dict[str, Any]:
+    """Search one layer; a JSON-able record (runs wherever the executor sends it)."""
+    layer, arch, options, registry = item
     try:
-        r = search(layer, arch, options)
+        r = search(layer, arch, options, context=Context(registry=registry))
     except UnmappableError as exc:
         return {"error": "; ".join(str(p) for p in exc.problems)}
     return {"mapping": format_mapping(r.mapping), "strategy": r.strategy,
@@ -99,53 +121,75 @@ def _search_record(layer: Layer, arch: Arch, options: SearchOptions) -> dict[str
             "proven": r.proven, "certainty": r.certainty, "score": r.score}
 
 
-def analyze(network: Network, arch: Arch, options: SearchOptions | None = None, *,
-            workers: int = 1, cache_dir: str | Path | None = None,
-            progress: Callable[[str], None] | None = None) -> NetworkAnalysis:
-    """Search each distinct layer once (in ``workers`` processes), cost every layer;
-    ``progress`` is called with a layer's name as each distinct layer is done."""
+def _keyed_options(options: SearchOptions) -> SearchOptions:
+    """The options as keys see them: a strategy with its registered defaults is keyed by its
+    name (so ``"guided"`` and ``Guided()`` share records), a tuned one by its parameters."""
+    for name, make in STRATEGIES.items():
+        if options.strategy == make():
+            return dataclasses.replace(options, strategy=name)
+    return options
+
+
+def _edge_context(context: Context | None, workers: int,
+                  cache_dir: str | Path | None) -> Context:
+    """``workers``/``cache_dir`` are shorthands for a context's executor and store."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise SpecError.single("workers", "", f"a positive integer, got {workers!r}")
-    options = options or SearchOptions(budget=Budget(DEFAULT_EVALUATIONS))
-    check_options(options)  # here, not in a worker: every problem at once, no traceback
+    if context is None:
+        return resolve(Context.create(store=None if cache_dir is None else Path(cache_dir),
+                                      executor=workers))
+    if workers != 1 or cache_dir is not None:
+        raise SpecError.single("analyze", "context", "either a context or workers/cache_dir, "
+                                                     "not both")
+    return resolve(context)
+
+
+def analyze(network: Network, arch: Arch, options: SearchOptions | None = None, *,
+            workers: int = 1, cache_dir: str | Path | None = None,
+            progress: Callable[[str], None] | None = None,
+            context: Context | None = None) -> NetworkAnalysis:
+    """Search each distinct layer once (through the context's executor; ``workers`` local
+    processes by default), cost every layer; ``progress`` is called with a layer's name as
+    each distinct layer is done. ``context`` brings the estimator registry, the store of
+    searched layers (``cache_dir`` is a shorthand for a JSON store) and the executor."""
+    ctx = _edge_context(context, workers, cache_dir)
+    options = normalize_options(options or SearchOptions(budget=Budget(DEFAULT_EVALUATIONS)),
+                                ctx)  # here, not in a worker: every problem at once
+    registry = ctx.estimators
     started = time.perf_counter()
-    cache = DiskCache(Path(cache_dir)) if cache_dir is not None else None
+    store = ctx.store
     constraints = resolve_constraints(arch, options)
     distinct: dict[str, Layer] = {}
     keys = []
+    keyed = _keyed_options(options)
+    estimators = registry.fingerprint()
+    search_keys: dict[str, str] = {}  # store key -> key of the search problem (for its seed)
     for layer in network.layers:
-        key = digest(layer.signature, arch, options)
+        problem = fingerprint(layer.signature, arch, keyed)
+        key = fingerprint(layer.signature, arch, keyed, estimators)
         keys.append(key)
         distinct.setdefault(key, layer)
+        search_keys.setdefault(key, problem)
     records: dict[str, dict[str, Any]] = {}
     hits = 0
     for key in distinct:
-        got = cache.get(key) if cache else None
+        got = store.get(key) if store else None
         if got is not None:
             records[key] = {**got, "cached": True}
             hits += 1
             if progress is not None:
                 progress(distinct[key].name)
-    todo = {k: (layer.with_name(f"{layer.name}"),
-                dataclasses.replace(options, seed=layer_seed(options.seed, k)))
-            for k, layer in distinct.items() if k not in records}
-
-    def done(key: str, record: dict[str, Any]) -> None:
-        if cache is not None:
-            cache.put(key, {**record, "layer": distinct[key].to_text()})
+    todo = [k for k in distinct if k not in records]
+    items = [(distinct[k], arch,
+              dataclasses.replace(options, seed=layer_seed(options.seed, search_keys[k])),
+              registry) for k in todo]
+    for i, record in ctx.executor.map_unordered(_search_record, items):
+        key = todo[i]
+        if store is not None:
+            store.put(key, {**record, "layer": distinct[key].to_text()})
         records[key] = {**record, "cached": False}
         if progress is not None:
             progress(distinct[key].name)
-
-    if workers == 1 or len(todo) <= 1:
-        for key, (layer, opts) in todo.items():
-            done(key, _search_record(layer, arch, opts))
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
-            futures = {pool.submit(_search_record, layer, arch, opts): key
-                       for key, (layer, opts) in todo.items()}
-            for fut in as_completed(futures):
-                done(futures[fut], fut.result())
     results = []
     stats_by_key: dict[str, tuple[Mapping, Stats]] = {}
     for layer, key in zip(network.layers, keys, strict=True):
@@ -156,15 +200,17 @@ def analyze(network: Network, arch: Arch, options: SearchOptions | None = None, 
             continue
         if key not in stats_by_key:
             mapping = parse_mapping(rec["mapping"], f"cached mapping of {layer.name}")
+            energy = energy_model(arch, distinct[key], registry)
             stats_by_key[key] = (mapping, mapping_stats(distinct[key], arch, mapping,
-                                                        constraints))
+                                                        constraints, energy))
         mapping, stats = stats_by_key[key]
         results.append(LayerResult(layer.name, layer, mapping,
                                    dataclasses.replace(stats, layer=layer.name), meta))
     mapped = [r.stats for r in results if r.stats is not None]
     return NetworkAnalysis(
         network=network.name, arch=arch, options=options, layers=tuple(results),
-        vector_ops=tuple(op.name for op in network.vector_ops), distinct=len(distinct),
+        vector_ops=(), vector_costs=cost_vector_ops(network.vector_ops, arch),
+        distinct=len(distinct),
         searched=len(todo), cache_hits=hits, seconds=time.perf_counter() - started,
         totals=total_stats(mapped) if mapped else None)
 

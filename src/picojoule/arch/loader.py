@@ -68,10 +68,10 @@ def _fanout(c: Collector, data: Any, path: str) -> Fanout:
         return Fanout()
     if not isinstance(data, Mapping):
         c.add(path, "a mapping with x, y, multicast, reduction, window_multicast, pe_pitch_um, "
-                    "psum_refill")
+                    "psum_refill, im2col")
         return Fanout()
     _unknown(c, data, {"x", "y", "multicast", "reduction", "window_multicast", "pe_pitch_um",
-                       "psum_refill"}, path)
+                       "psum_refill", "im2col"}, path)
     refill = _field(c, data, "psum_refill", path, "string", default="single")
     if refill not in PSUM_REFILLS:
         c.add(f"{path}.psum_refill", f"one of {', '.join(PSUM_REFILLS)}, got {refill!r}")
@@ -84,6 +84,7 @@ def _fanout(c: Collector, data: Any, path: str) -> Fanout:
         window_multicast=_field(c, data, "window_multicast", path, "bool", default=False),
         pe_pitch_um=_field(c, data, "pe_pitch_um", path, "non-negative number", default=0.0),
         psum_refill=refill,
+        im2col=_field(c, data, "im2col", path, "bool", default=False),
     )
 
 
@@ -230,3 +231,20 @@ def load_arch(spec: str | Path) -> Arch:
     if text.endswith((".yaml", ".yml")) or Path(text).is_file():
         return load_arch_file(text)
     return load_preset(text)
+
+
+def load_base_data(spec: str, where: str) -> dict[str, Any]:
+    """The YAML form (a plain dict) of a preset or an architecture file, for tools that edit
+    an architecture as data before validating it (design-space exploration)."""
+    text = str(spec)
+    if text.endswith((".yaml", ".yml")) or Path(text).is_file():
+        data = load_data(text, "architecture file")
+    elif text in preset_names():
+        data = parse_yaml(resources.files("picojoule.arch").joinpath(
+            f"presets/{text}.yaml").read_text(), f"preset {text}")
+    else:
+        raise SpecError.single(where, "base", f"a preset ({', '.join(preset_names())}) or an "
+                                              f"architecture YAML file, got {text!r:.80}")
+    if not isinstance(data, dict):
+        raise SpecError.single(where, "base", f"an architecture mapping in {text!r:.80}")
+    return data

@@ -8,7 +8,7 @@ validated once by ``picojoule.arch.loader``; nothing here does work at construct
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from picojoule.arch.sparse import LevelSparse
 
@@ -26,7 +26,9 @@ class Fanout:
     # partial sums read back to children that are reduced spatially: "single" (default) fills
     # one child per read (the others restart from zero); "multicast" (Timeloop) multicasts the
     # read and every child counts a fill
-    psum_refill: str = "single"
+    psum_refill: str = field(default="single", metadata={"omit_default": True})
+    # an axis may hold flattened output pixels (N*P*Q as one dim)
+    im2col: bool = field(default=False, metadata={"omit_default": True})
 
     @property
     def size(self) -> int:
@@ -51,9 +53,9 @@ class StorageLevel:
     metadata_bits: int = 4  # rle run length / coordinate index bits per stored non-zero
     # bits of every word stored here, whatever the operand (Timeloop's ``datawidth``); None
     # (default): each operand at its own precision, outputs at psum_bits until final
-    word_bits: int | None = None
+    word_bits: int | None = field(default=None, metadata={"omit_default": True})
     # per-rank formats, metadata and gate/skip actions (picojoule.arch.sparse); None: off
-    sparse: LevelSparse | None = None
+    sparse: LevelSparse | None = field(default=None, metadata={"omit_default": True})
 
 
 SPARSE_FORMATS = ("none", "bitmask", "rle", "coordinate")
@@ -82,7 +84,7 @@ class Arch:
     dataflow: str | None = None  # the design's natural dataflow, for the mapper
     systolic: bool = False
     wire_energy_pj_per_bit_mm: float | None = None
-    static_power_mw: float = 0.0  # leakage and clock of the whole design, charged per second
+    static_power_mw: float = 0.0  # idle power (clock tree + leakage), charged per second
     sources: tuple[str, ...] = ()
     description: str = ""
 

@@ -6,7 +6,6 @@ import argparse
 import csv
 import json
 import os
-from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -14,11 +13,19 @@ from rich.table import Table
 
 from picojoule.analysis import NetworkAnalysis, analyze
 from picojoule.arch.loader import load_arch
-from picojoule.cli.map_cmd import add_search_args, progress_bar, search_options
+from picojoule.cli.carbon_option import (
+    add_carbon_args,
+    analysis_carbon,
+    carbon_lines,
+    carbon_settings,
+)
+from picojoule.cli.notes import stats_notes, utilization_notes
+from picojoule.cli.options import add_search_args, prepare_output, progress_bar, search_options
 from picojoule.cli.render import stats_table
-from picojoule.errors import SpecError
+from picojoule.errors import Collector, SpecError
+from picojoule.importers import load_model
 from picojoule.mapping.text import format_mapping
-from picojoule.workload import load_model
+from picojoule.workload.network import with_bits
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "picojoule", "layers")
 
@@ -33,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--arch", required=True, help="preset name or architecture YAML file")
     p.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
     add_search_args(p, "20000")
+    p.add_argument("--bits", metavar="B", help="precision of every layer's operands, overriding "
+                   "the model's: 16 (all), or per operand i=8,w=4,o=16[,p=32] (inputs, "
+                   "weights, outputs, partial sums; partial sums at least the outputs')")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                    help="local processes searching layers in parallel (default 2)")
     p.add_argument("--cache", nargs="?", const=DEFAULT_CACHE, default=None, metavar="DIR",
@@ -41,7 +51,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON document instead")
     p.add_argument("--csv", metavar="F", help="also write per-layer rows to a CSV file")
     p.add_argument("--report", metavar="F.html", help="also write an HTML report")
+    add_carbon_args(p)
     p.set_defaults(func=run)
+
+
+BIT_KEYS = {"i": "inputs", "w": "weights", "o": "outputs", "p": "psum"}
+
+
+def parse_bits(text: str) -> dict[str, int]:
+    """``16`` or ``i=8,w=4,o=16,p=32`` -> bits per operand (``psum`` for partial sums)."""
+    c = Collector("--bits")
+    out: dict[str, int] = {}
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    for part in parts or [text]:
+        key, sep, value = part.partition("=")
+        names = [BIT_KEYS.get(key.strip())] if sep else ["inputs", "weights", "outputs"]
+        number = value if sep else key
+        if None in names:
+            c.add("", f"a number of bits or keys {', '.join(BIT_KEYS)} as i=8,w=4,o=16, "
+                      f"got {part!r}")
+            continue
+        try:
+            bits = int(number)
+        except ValueError:
+            bits = 0
+        if not 1 <= bits <= 64:
+            c.add("", f"a bit width between 1 and 64, got {number!r} in {text!r}")
+            continue
+        out.update({str(n): bits for n in names})
+    c.raise_if_any()
+    return out
 
 
 def layer_table(a: NetworkAnalysis) -> Table:
@@ -66,44 +105,39 @@ def write_csv(a: NetworkAnalysis, path: str) -> None:
     try:
         with open(path, "w", newline="") as fh:
             w = csv.writer(fh)
+            # energy_pj = the level columns + mac + network (wires) + static (idle power)
             w.writerow(["name", "layer", "macs", "energy_pj", "pj_per_mac", "cycles",
                         "utilization", *(f"{lv}_energy_pj" for lv in levels), "mac_energy_pj",
-                        "mapping", "error"])
+                        "network_energy_pj", "static_energy_pj", "mapping", "error"])
             for r in a.layers:
                 s = r.stats
                 if s is None:
-                    w.writerow([r.name, r.layer.to_text(), r.layer.macs, *[""] * (6 + len(
+                    w.writerow([r.name, r.layer.to_text(), r.layer.macs, *[""] * (8 + len(
                         levels)), r.error])
                     continue
                 mapping = " | ".join(format_mapping(r.mapping).splitlines()) if r.mapping else ""
+                result = r.result
+                by_level = result.totals(["level"])
                 w.writerow([r.name, r.layer.to_text(), s.macs, s.energy_pj, s.pj_per_mac,
-                            s.cycles, s.utilization, *(s.level_energy_pj(lv) for lv in levels),
-                            s.mac_energy_pj, mapping, ""])
+                            s.cycles, s.utilization, *(by_level.get((lv,), 0.0) for lv in levels),
+                            *(result.total(component=c) for c in ("compute", "network",
+                                                                  "static")), mapping, ""])
     except OSError as exc:
         raise SpecError.single(path, "", f"a writable CSV path ({exc.strerror})") from None
-
-
-def _prepare_output(flag: str, path: str) -> None:
-    """Create the output's folder and check it can be written."""
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("a"):
-            pass
-    except OSError as exc:
-        raise SpecError.single(flag, "", f"a writable file path, got {path!r} "
-                                         f"({exc.strerror})") from None
 
 
 def run(args: argparse.Namespace) -> int:
     arch = load_arch(args.arch)
     net = load_model(args.model, batch=args.batch, where="MODEL")
+    if args.bits:
+        net = with_bits(net, parse_bits(args.bits))
     options = search_options(args, arch.dataflow)
+    carbon = carbon_settings(args)  # a bad --carbon fails before the analysis
     if isinstance(args.workers, bool) or args.workers < 1:
         raise SpecError.single("--workers", "", f"a positive integer, got {args.workers}")
     for flag, path in (("--csv", args.csv), ("--report", args.report)):
         if path:  # fail before a long analysis, not after it
-            _prepare_output(flag, path)
+            prepare_output(flag, path)
     distinct = len({layer.signature for layer in net.layers})
     with progress_bar(f"mapping {net.name} ({distinct} distinct layers)", distinct) as tick:
         a = analyze(net, arch, options, workers=args.workers, cache_dir=args.cache,
@@ -114,14 +148,15 @@ def run(args: argparse.Namespace) -> int:
         from picojoule.report import write_report
 
         write_report(a, args.report)
+    co2 = analysis_carbon(a, carbon)
     if args.json:
-        print(json.dumps(a.to_dict(), indent=2))
+        print(json.dumps({**a.to_dict(), **({"carbon": co2.to_dict()} if co2 else {})}, indent=2))
         return 0
     out = Console()
     out.print(layer_table(a))
     t = a.totals
     if t is not None:
-        out.print(stats_table(t, f"where the joules go: {a.network} on {a.arch.name}, "
+        out.print(stats_table(a.result, f"where the joules go: {a.network} on {a.arch.name}, "
                                  "all layers"))
         for line in (f"total energy {t.energy_pj / 1e6:,.2f} µJ ({t.pj_per_mac:.3f} pJ/MAC)",
                      f"total cycles {t.cycles:,.0f} ({t.seconds * 1e3:.3f} ms); utilization "
@@ -129,12 +164,19 @@ def run(args: argparse.Namespace) -> int:
                      f"{a.distinct} distinct layers of {len(a.layers)}: {a.searched} searched, "
                      f"{a.cache_hits} from cache, {a.seconds:.2f} s"):
             out.print(line, markup=False, highlight=False)
-    if a.vector_ops:
-        out.print(f"{len(a.vector_ops)} vector operations not costed yet (no vector-unit "
-                  f"model)", markup=False, highlight=False)
+        for line in (*stats_notes(t), *utilization_notes(a)):
+            out.print(line, markup=False, highlight=False)
+    if a.vector_costs:
+        vec_pj = sum(v.energy_pj for v in a.vector_costs)
+        out.print(f"{len(a.vector_costs)} vector operations (softmax, norms, pooling, adds ...) "
+                  f"on the vector unit: {vec_pj / 1e6:,.2f} µJ, "
+                  f"{sum(v.cycles for v in a.vector_costs):,.0f} cycles", markup=False,
+                  highlight=False)
     for r in a.layers:
         if r.error:
             out.print(f"unmapped {r.name}: {r.error}", markup=False, highlight=False)
+    for line in carbon_lines(co2) if co2 else []:
+        out.print(line, markup=False, highlight=False)
     if args.report:
         out.print(f"report written to {args.report}", markup=False, highlight=False)
     return 0

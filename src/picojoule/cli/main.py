@@ -15,7 +15,7 @@ from picojoule.errors import PicojouleError, SpecError
 
 # Subcommand modules under picojoule.cli; each defines register(subparsers) and sets `func`.
 COMMAND_MODULES = ("evaluate", "arch_cmd", "demo", "zoo_cmd", "map_cmd", "analyze_cmd",
-                   "timeloop_cmd", "export_cmd")
+                   "carbon_cmd", "llm_cmd", "explore_cmd", "timeloop_cmd", "export_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:

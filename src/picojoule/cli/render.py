@@ -1,4 +1,5 @@
-"""Tables for the terminal (rich). Data comes from Stats; drawing only happens here."""
+"""Tables for the terminal (rich). Breakdowns come from a ``Result``, the one-chip summary
+from ``Stats``; drawing only happens here."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from picojoule.cost.stats import Stats
+from picojoule.result import Result
 
 
 def _eng(value: float) -> str:
@@ -16,23 +18,23 @@ def _eng(value: float) -> str:
     return f"{value:.3e}"
 
 
-def stats_table(stats: Stats, title: str) -> Table:
+def stats_table(result: Result, title: str) -> Table:
+    """Level x operand rows (reads, fills, updates, energy), then MAC, static, network."""
     table = Table(title=escape(title), title_justify="left")
     for col in ("level", "operand", "reads", "fills", "updates", "energy (pJ)", "share"):
         table.add_column(col, justify="left" if col in ("level", "operand") else "right")
-    total = stats.energy_pj or 1.0
-    for level, ops in stats.levels.items():
+    total = result.energy_pj or 1.0
+    for level, ops in result.storage().items():
         for op, c in ops.items():
-            table.add_row(escape(level), op, _eng(c.reads), _eng(c.fills), _eng(c.updates),
-                          _eng(c.energy_pj), f"{100 * c.energy_pj / total:.1f}%")
-    table.add_row("MAC", "", _eng(stats.macs), "", "", _eng(stats.mac_energy_pj),
-                  f"{100 * stats.mac_energy_pj / total:.1f}%")
-    if stats.static_energy_pj:
-        table.add_row("static", "", "", "", "", _eng(stats.static_energy_pj),
-                      f"{100 * stats.static_energy_pj / total:.1f}%")
-    if stats.network_energy_pj:
-        table.add_row("network", "", "", "", "", _eng(stats.network_energy_pj),
-                      f"{100 * stats.network_energy_pj / total:.1f}%")
+            table.add_row(escape(level), escape(op), _eng(c["reads"]), _eng(c["fills"]),
+                          _eng(c["updates"]), _eng(c["energy_pj"]),
+                          f"{100 * c['energy_pj'] / total:.1f}%")
+    mac = result.total(component="compute")
+    table.add_row("MAC", "", _eng(result.macs), "", "", _eng(mac), f"{100 * mac / total:.1f}%")
+    for name, component in (("static", "static"), ("network", "network")):
+        energy = result.total(component=component)
+        if energy:
+            table.add_row(name, "", "", "", "", _eng(energy), f"{100 * energy / total:.1f}%")
     return table
 
 
@@ -49,6 +51,8 @@ def summary_lines(stats: Stats) -> list[str]:
 
 def print_stats(stats: Stats, title: str, console: Console | None = None) -> None:
     console = console or Console()
-    console.print(stats_table(stats, title))
-    for line in summary_lines(stats):
+    console.print(stats_table(stats.to_result(), title))
+    from picojoule.cli.notes import stats_notes
+
+    for line in (*summary_lines(stats), *stats_notes(stats)):
         console.print(line, markup=False, highlight=False)

@@ -73,7 +73,8 @@ def _list(args: argparse.Namespace, console: Console) -> int:
 
 
 def _show(args: argparse.Namespace, console: Console) -> int:
-    from picojoule.workload import footprint, load_model, network_to_dict, summarize
+    from picojoule.importers import load_model
+    from picojoule.workload import footprint, network_to_dict, summarize
 
     net = load_model(args.name, args.batch, args.phase, args.seq, args.kv, where="zoo show",
                      allow_unsupported=args.allow_unsupported)

@@ -38,6 +38,34 @@ def module_tensor(module: nn.Module, tensor_name: str) -> torch.Tensor:
     return value
 
 
+def own_parametrized_class_(module: nn.Module) -> None:
+    """Give a parametrized module a class of its own.
+
+    ``torch.nn.utils.parametrize`` injects one subclass per module and keeps the parametrized
+    tensors as properties *on that class*; ``copy.deepcopy`` shares the class between the copy
+    and the original, so removing (or adding) a parametrization on one changed the other (its
+    ``.weight`` vanished). Call this before changing a module's parametrizations.
+    """
+    if not parametrize.is_parametrized(module):
+        return
+    cls = type(module)
+    namespace = {k: v for k, v in vars(cls).items() if k not in ("__dict__", "__weakref__")}
+    module.__class__ = type(cls.__name__, cls.__bases__, namespace)
+
+
+def remove_parametrizations_(module: nn.Module, tensor_name: str) -> None:
+    """Bake ``module.<tensor_name>``'s parametrizations into a plain parameter, touching no
+    other module (not even a ``deepcopy``'s original)."""
+    own_parametrized_class_(module)
+    parametrize.remove_parametrizations(module, tensor_name, leave_parametrized=True)
+
+
+def register_parametrization_(module: nn.Module, tensor_name: str, p: nn.Module) -> None:
+    """``parametrize.register_parametrization`` on a class of the module's own."""
+    own_parametrized_class_(module)
+    parametrize.register_parametrization(module, tensor_name, p)
+
+
 def find_mask(module: nn.Module, tensor_name: str) -> WeightMask | None:
     """The ``WeightMask`` on ``module.<tensor_name>``, if ``prune_`` registered one."""
     if not parametrize.is_parametrized(module, tensor_name):
@@ -58,7 +86,7 @@ def apply_mask_(module: nn.Module, tensor_name: str, mask: torch.Tensor) -> None
         with torch.no_grad():
             existing.mask.mul_(mask)
     else:
-        parametrize.register_parametrization(module, tensor_name, WeightMask(mask))
+        register_parametrization_(module, tensor_name, WeightMask(mask))
 
 
 def magnitude_masks(weights: list[torch.Tensor], sparsity: float) -> list[torch.Tensor]:

@@ -25,7 +25,6 @@ from typing import Any, Literal
 
 import torch
 from torch import nn
-from torch.nn.utils import parametrize
 
 from picojoule.errors import Collector
 
@@ -33,6 +32,7 @@ from .calibrate import octav_clip
 from .config import TransformConfig as _Base
 from .config import register_config
 from .formats import IntFormat
+from .prune_masks import register_parametrization_
 from .quantize import (
     _check_spec,
     _weight,
@@ -156,7 +156,7 @@ def _qat(model: nn.Module, plan: list[tuple[str, nn.Module, Any]], batches: list
             wq = LearnedQuant(init, fmt, eff.clip_learning, eff.magnitude_aware_grad,
                               spec.resolved_granularity("weight"), spec.resolved_group_size(),
                               is_weight=True)
-            parametrize.register_parametrization(module, "weight", wq)
+            register_parametrization_(module, "weight", wq)
         act: dict[str, nn.Module] = {}
         for operand in ("input", "output"):
             spec = getattr(eff, operand)

@@ -18,12 +18,12 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.utils import parametrize
 
 from picojoule.errors import Collector, SpecError
 
 from .config import QuantRecord, TransformConfig, register_config, resolve, transaction
 from .formats import Format, IntFormat, element_format
+from .prune_masks import register_parametrization_
 from .scales import QTensor, _group, _ungroup, fake_quant_fixed, quantize_tensor
 from .spec import QuantSpec
 
@@ -279,7 +279,7 @@ def _ptq(model: nn.Module, plan: list[tuple[str, nn.Module, Any]], batches: list
         if eff.weight is not None:
             q = quantize_tensor(_weight(module), eff.weight, "weight")
             meta = q.scale_bits_per_element
-            parametrize.register_parametrization(module, "weight", WeightQuant(q, eff.weight))
+            register_parametrization_(module, "weight", WeightQuant(q, eff.weight))
         act = {}
         for operand in ("input", "output"):
             spec = getattr(eff, operand)

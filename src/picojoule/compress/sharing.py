@@ -28,7 +28,11 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from picojoule.compress.config import TransformConfig, register_config, resolve, transaction
-from picojoule.compress.prune_masks import module_tensor
+from picojoule.compress.prune_masks import (
+    module_tensor,
+    register_parametrization_,
+    remove_parametrizations_,
+)
 from picojoule.errors import Collector, SpecError
 
 __all__ = [
@@ -195,9 +199,9 @@ def _share_layer(module: nn.Module, weight: torch.Tensor, cfg: WeightSharing) ->
         r = cfg.relative_index_bits_conv if weight.ndim > 2 else cfg.relative_index_bits_fc
         gaps = [] if dense else _relative_gaps(nonzero, r)
         if parametrize.is_parametrized(module, "weight"):  # bake the pruning mask in
-            parametrize.remove_parametrizations(module, "weight", leave_parametrized=True)
+            remove_parametrizations_(module, "weight")
         codebook = centroids.to(weight.dtype)
-        parametrize.register_parametrization(module, "weight", SharedWeight(index, codebook))
+        register_parametrization_(module, "weight", SharedWeight(index, codebook))
     nnz = int(nonzero.sum())
     return SharingRecord(
         bits=cfg.bits,

@@ -11,11 +11,16 @@ from picojoule.mapping.batch import batch_of_one
 from picojoule.mapping.spec import Mapping, validate_mapping
 from picojoule.tech.registry import Registry
 from picojoule.workload.einsum import Layer
+from picojoule.workload.im2col import layer_for
 
 
 def evaluate(layer: Layer, arch: Arch, mapping: Mapping, *, energy: EnergyModel | None = None,
              registry: Registry | None = None, where: str = "mapping") -> Stats:
-    """Stats of one mapping: the batch of one, after validation that names what is wrong."""
+    """Stats of one mapping: the batch of one, after validation that names what is wrong.
+    A mapping that names the layer's flattened pixel dim (``PQ``) is costed on its fused
+    form (``picojoule.workload.im2col``)."""
+    layer = layer_for(layer, {d for lm in mapping.levels
+                              for d, _ in (*lm.temporal, *lm.spatial_x, *lm.spatial_y)})
     validate_mapping(mapping, layer, arch, where)
     batch = batch_of_one(mapping, layer, arch)
     model = energy if energy is not None else energy_model(arch, layer, registry)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from picojoule.arch.spec import Arch
+from picojoule.arch.spec import Arch, StorageLevel
 from picojoule.tech.components import Mac, Memory, Tech, Wire
 from picojoule.tech.registry import Registry
 from picojoule.workload.einsum import Layer
@@ -33,6 +33,11 @@ class EnergyModel:
     wire_pj_per_bit_mm: float
     wire_source: str
 
+    def area_um2(self, arch: Arch) -> float:
+        """Area of the whole design: every level instance and every MAC."""
+        area = sum(n * lv.area_um2 for n, lv in zip(arch.instances, self.levels, strict=True))
+        return area + arch.compute_instances * self.mac_area_um2
+
     def scaled(self, factor: float) -> EnergyModel:
         """Every per-action energy times ``factor`` (energy is linear in them)."""
         return replace(self, levels=tuple(replace(lv, read_pj=lv.read_pj * factor,
@@ -48,21 +53,28 @@ def mac_component(arch: Arch, layer: Layer) -> Mac:
     return Mac(bits=bits, acc_bits=layer.output.partial_bits, number="fp" if is_fp else "int")
 
 
+def level_energy(arch: Arch, level: StorageLevel, registry: Registry) -> LevelEnergy:
+    """One storage level's access energies and area: the architecture file's figures where
+    it states them, the registry's estimate otherwise."""
+    read, write, area = level.read_energy_pj, level.write_energy_pj, level.area_um2
+    source = "architecture file"
+    if read is None or write is None or area is None:
+        est = registry.estimate(Memory(level.kind, level.width_bits, level.capacity_bits),
+                                Tech(arch.node_nm, arch.voltage_v), prefer=level.estimator)
+        read = est.action("read") if read is None else read
+        write = est.action("write") if write is None else write
+        area = est.area_um2 if area is None else area
+        source = f"{est.estimator}: {est.source}"
+    return LevelEnergy(level.name, read, write, level.width_bits, area, source)
+
+
 def energy_model(arch: Arch, layer: Layer, registry: Registry | None = None) -> EnergyModel:
-    registry = registry or Registry.default()
+    """Every per-action energy of ``arch`` for ``layer``'s precisions, priced by ``registry``
+    (a ``Context`` passes its own; None: ``Registry.default()``, whose plug-ins are loaded
+    once per process)."""
+    registry = registry if registry is not None else Registry.default()
     tech = Tech(arch.node_nm, arch.voltage_v)
-    levels = []
-    for lvl in arch.levels:
-        read, write, area = lvl.read_energy_pj, lvl.write_energy_pj, lvl.area_um2
-        source = "architecture file"
-        if read is None or write is None or area is None:
-            est = registry.estimate(Memory(lvl.kind, lvl.width_bits, lvl.capacity_bits), tech,
-                                    prefer=lvl.estimator)
-            read = est.action("read") if read is None else read
-            write = est.action("write") if write is None else write
-            area = est.area_um2 if area is None else area
-            source = f"{est.estimator}: {est.source}"
-        levels.append(LevelEnergy(lvl.name, read, write, lvl.width_bits, area, source))
+    levels = [level_energy(arch, lvl, registry) for lvl in arch.levels]
     mac_pj, mac_area = arch.compute.mac_energy_pj, arch.compute.area_um2
     mac_source = "architecture file"
     if mac_pj is None or mac_area is None:

@@ -1,4 +1,4 @@
-"""The analytical cost model, vectorized over a batch of mappings (DESIGN.md's contract).
+"""The analytical cost model, vectorized over a batch of mappings (docs/cost-model.md).
 
 One implementation: ``evaluate`` (one mapping) is the batch of one. Shapes: B mappings,
 L levels, D dims, X tensor axes of an operand. Counts are in elements of the operand; they
@@ -32,6 +32,8 @@ from picojoule.cost import sparse
 from picojoule.cost.energy import EnergyModel
 from picojoule.cost.stats import BatchStats
 from picojoule.cost.storage import operand_consts, spans, stored_bits, tile_extents
+from picojoule.cost.timing import TimingModel
+from picojoule.cost.window import WindowTable
 from picojoule.mapping.batch import MappingBatch
 from picojoule.workload.einsum import Layer
 
@@ -91,6 +93,8 @@ class _Geometry:
     outer: np.ndarray  # (L-1, B) product of loops outside it
     whole: np.ndarray  # (L-1, B) multiplier when tiles are refetched whole
     shift: np.ndarray  # (X, L-1, B) how far one step moves the window on each axis
+    dim: np.ndarray | None = None  # (L-1, B) dim of the sliding loop
+    stride: np.ndarray | None = None  # (L-1, B) its step in that dim's index
 
 
 def _geometry(nest: _Nest, A: np.ndarray, relevant: np.ndarray) -> _Geometry:
@@ -110,7 +114,7 @@ def _geometry(nest: _Nest, A: np.ndarray, relevant: np.ndarray) -> _Geometry:
     flat = (jc // D) * D + dstar  # (level, dim) of the sliding loop
     stride = nest.E.reshape(L * D, B)[flat, col] // nest.T.reshape(L * D, B)[flat, col]
     shift = np.stack([row[dstar] * stride for row in A])
-    return _Geometry(sliding, steps, outer, whole, shift)
+    return _Geometry(sliding, steps, outer, whole, shift, dstar, stride)
 
 
 def _refetched(span: np.ndarray, geo: _Geometry) -> np.ndarray:
@@ -119,6 +123,27 @@ def _refetched(span: np.ndarray, geo: _Geometry) -> np.ndarray:
     overlap = np.maximum(span - geo.shift, 0).prod(axis=0)
     slide = (tile + (geo.steps - 1) * (tile - overlap)) * geo.outer
     return np.where(geo.sliding, slide, tile * geo.whole).astype(np.float64)
+
+
+def _windowed(visits: np.ndarray, table: WindowTable, nest: _Nest, geo: _Geometry,
+              mean: np.ndarray) -> np.ndarray:
+    """Visits (L-1, B) of an operand whose axes over a fused pixel dim are a window: times
+    the runs' mean footprint, or, when the loop over the fused dim slides over contiguous
+    runs, the mean moved per sweep (``picojoule.cost.window``). A slide over a filter dim,
+    or over runs a spatial split leaves apart, refetches whole runs (no reuse counted)."""
+    if geo.dim is None or geo.stride is None:
+        return visits * mean[1:]
+    run = nest.E[1:, table.dim]
+    contiguous = geo.sliding & (geo.dim == table.dim) & (geo.stride == run)
+    on_window = geo.sliding & np.isin(geo.dim, [table.dim, *table.win])
+    per_visit = mean[1:]
+    if contiguous.any():
+        sweep = table.sweeps(nest.E, np.where(contiguous, geo.steps, 1))
+        per_visit = np.where(contiguous, sweep, np.where(on_window, mean[1:] * geo.steps,
+                                                          mean[1:]))
+    elif on_window.any():
+        per_visit = np.where(on_window, mean[1:] * geo.steps, mean[1:])
+    return visits * per_visit
 
 
 def _spatial_factor(nest: _Nest, arch: Arch, levels: range, dims: tuple[int, ...],
@@ -166,20 +191,28 @@ CHUNK = 2048  # mappings per pass: keeps every intermediate array in cache
 
 
 def evaluate_batch(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel,
-                   min_cycles: np.ndarray | None = None) -> BatchStats:
+                   timing: TimingModel | None = None) -> BatchStats:
     """Counts, energy, cycles and validity of every mapping in ``batch``.
 
-    ``min_cycles`` (B,) is a further lower bound on each mapping's cycles from a timing model
-    outside this one (a systolic array's fill and drain); static energy and utilization follow
-    the resulting cycles. Large batches are evaluated in chunks of ``CHUNK`` (the arithmetic
-    is per mapping, so chunking changes no number) and the results concatenated.
+    ``timing`` (``cost.timing``) adds a further lower bound on each mapping's cycles from a
+    timing effect outside this model (a systolic array's fill and drain); static energy and
+    utilization follow the resulting cycles. Large batches are evaluated in chunks of
+    ``CHUNK`` (the arithmetic is per mapping, so chunking changes no number) and the results
+    concatenated.
     """
     if len(batch) <= CHUNK:
-        return _evaluate_chunk(layer, arch, batch, energy, min_cycles)
-    parts = [_evaluate_chunk(layer, arch, batch.take(slice(i, i + CHUNK)), energy,
-                             None if min_cycles is None else min_cycles[i:i + CHUNK])
-             for i in range(0, len(batch), CHUNK)]
+        return _evaluate_chunk(layer, arch, batch, energy, _bound(timing, batch, layer, arch))
+    parts = []
+    for i in range(0, len(batch), CHUNK):
+        chunk = batch.take(slice(i, i + CHUNK))
+        parts.append(_evaluate_chunk(layer, arch, chunk, energy,
+                                     _bound(timing, chunk, layer, arch)))
     return BatchStats.concat(parts)
+
+
+def _bound(timing: TimingModel | None, batch: MappingBatch, layer: Layer,
+           arch: Arch) -> np.ndarray | None:
+    return None if timing is None else timing.min_cycles(batch, layer, arch)
 
 
 def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel,
@@ -202,6 +235,10 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
         span = spans(k.terms, nest.E)  # (X, L, B)
         span_of.append(span)
         tile = span.prod(axis=0)
+        runs = None
+        if k.window is not None:  # a fused pixel dim: runs of flattened pixels (mean, peak)
+            runs = k.window.footprints(nest.E)
+            tile = tile * runs[1]
         chain = [lv for lv in range(L) if op.name in batch.keeps[lv]]
         stored = k.stored  # (L,) non-zeros kept per element
         bits = stored_bits(layer, op, k, nest.E, nest.T)  # (L, B) per stored element
@@ -210,6 +247,8 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
             used_bits[lv] += tile[lv] * stored[lv] * bits[lv]
         geo = _geometry(nest, A, relevant)
         visits = _refetched(span[:, 1:], geo)  # (L-1, B) per instance, for levels 1..L-1
+        if k.window is not None and runs is not None:
+            visits = _windowed(visits, k.window, nest, geo, runs[0])
         last = chain[-1]
         below = range(last, L)
         if op is layer.output:
@@ -237,8 +276,9 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
                 fills = visits[c - 1] * nest.inst[c]  # dense elements; each side then moves
                 counts[c, o, 1] += fills * stored[c]  # only what it stores
                 reads = fills / _spatial_factor(nest, arch, range(p, c), irrelevant, "multicast")
-                if any(arch.levels[m].fanout.window_multicast and arch.levels[m].fanout.multicast
-                       for m in range(p, c)):
+                if k.window is None and any(arch.levels[m].fanout.window_multicast
+                                            and arch.levels[m].fanout.multicast
+                                            for m in range(p, c)):
                     s_between = nest.S[p:c].prod(axis=0)
                     union_span = spans(k.terms, nest.E[c] * s_between)  # (X, B)
                     union_geo = _Geometry(geo.sliding[c - 1:c], geo.steps[c - 1:c],
@@ -304,8 +344,7 @@ def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, 
     # static power x time: mW * 1e-3 W * (cycles / Hz) s * 1e12 pJ/J
     static_energy = arch.static_power_mw * 1e9 * cycles / arch.clock_hz
     total = total + static_energy
-    area = sum(n * lv.area_um2 for n, lv in zip(arch.instances, energy.levels, strict=True))
-    area += arch.compute_instances * energy.mac_area_um2
+    area = energy.area_um2(arch)
     return BatchStats(
         layer=layer, arch=arch, counts=counts.transpose(3, 0, 1, 2),
         level_energy_pj=level_energy.transpose(2, 0, 1), mac_energy_pj=mac_energy,

@@ -1,7 +1,10 @@
 """Results: ``BatchStats`` (arrays over a batch of mappings) and ``Stats`` (one mapping).
 
-``Stats`` are immutable values that add: summing the stats of a network's layers gives the
-network's totals (energy, cycles and counts add; utilization is recomputed).
+``Stats`` is the cost model's own record of one mapping on one chip. Everything that reports
+(JSON, CSV, tables, HTML) reads it as a ``picojoule.result.Result`` (``Stats.to_result``),
+the one flattening of the level x operand breakdown. ``Stats`` also add, for one case only:
+layers run one after another on the same chip (see ``Stats.__add__``); anything else (devices
+side by side, repeated phases) composes Results.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import numpy as np
 if TYPE_CHECKING:
     from picojoule.arch.spec import Arch
     from picojoule.cost.sparse import SparseCounts
+    from picojoule.result import Result
     from picojoule.workload.einsum import Layer
 
 ACTIONS = ("reads", "fills", "updates")
@@ -68,6 +72,11 @@ class Stats:
         return sum(c.energy_pj for c in self.levels[level].values())
 
     def __add__(self, other: Stats) -> Stats:
+        """Two layers run one after the other on the same chip: energy, cycles, MACs and
+        counts add; ``used_pes`` is the larger; ``num_pes``, ``area_um2`` and ``clock_hz`` are
+        the chip's (taken from the left operand, whose arch name must match). For layers on
+        different devices or side by side, compose ``to_result()`` with ``Result.then`` /
+        ``alongside`` instead."""
         if other.arch != self.arch or list(other.levels) != list(self.levels):
             raise ValueError("only stats of the same architecture add")
         levels = {}  # layers may bypass different operands at a level: add over the union
@@ -83,6 +92,24 @@ class Stats:
                      self.network_energy_pj + other.network_energy_pj,
                      self.static_energy_pj + other.static_energy_pj, self.clock_hz, levels)
 
+    def to_result(self, device: str | None = None, phase: str = "") -> Result:
+        """This layer as a ``Result``: one storage row per level x operand, then compute,
+        network and static rows, and one span of ``cycles / clock_hz`` seconds. The rows add
+        up to ``energy_pj`` (the components are disjoint)."""
+        from picojoule.result import Result, Row, Span
+
+        dev = self.arch if device is None else device
+        rows = [Row(dev, self.layer, phase, lv, op, "storage", c.energy_pj,
+                    accesses=c.reads + c.fills + c.updates, reads=c.reads, fills=c.fills,
+                    updates=c.updates)
+                for lv, ops in self.levels.items() for op, c in ops.items()]
+        rows.append(Row(dev, self.layer, phase, "", "", "compute", self.mac_energy_pj,
+                        macs=float(self.macs)))
+        rows.append(Row(dev, self.layer, phase, "", "", "network", self.network_energy_pj))
+        rows.append(Row(dev, self.layer, phase, "", "", "static", self.static_energy_pj))
+        span = Span(dev, self.layer, phase, self.seconds, self.cycles)
+        return Result(tuple(rows), (span,), self.seconds)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "arch": self.arch, "layer": self.layer, "macs": self.macs,
@@ -91,9 +118,7 @@ class Stats:
             "used_pes": self.used_pes, "num_pes": self.num_pes, "area_um2": self.area_um2,
             "mac_energy_pj": self.mac_energy_pj, "network_energy_pj": self.network_energy_pj,
             "static_energy_pj": self.static_energy_pj,
-            "levels": {lv: {op: {"reads": c.reads, "fills": c.fills, "updates": c.updates,
-                                 "energy_pj": c.energy_pj} for op, c in ops.items()}
-                       for lv, ops in self.levels.items()},
+            "levels": {**{lv: {} for lv in self.levels}, **self.to_result().storage()},
         }
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from picojoule.arch.spec import Arch
 from picojoule.cost import sparse
+from picojoule.cost.window import WindowTable
 from picojoule.workload.einsum import Layer, Operand
 
 
@@ -30,6 +31,7 @@ class OperandConsts:
     stored: np.ndarray  # (L,) stored elements per element at each level (sparse formats)
     metadata_bits: np.ndarray  # (L,) metadata bits per stored element
     word_bits: np.ndarray  # (L,) the level's fixed word width; NaN: the operand's precision
+    window: WindowTable | None = None  # axes over a fused pixel dim (not in A and terms)
 
 
 @functools.lru_cache(maxsize=512)
@@ -41,12 +43,17 @@ def operand_consts(layer: Layer, arch: Arch) -> tuple[OperandConsts, ...]:
         A = np.array([[sum(t.coeff for t in axis if t.dim == d) for d in layer.dims]
                       for axis in op.axes], dtype=np.int64)
         relevant = (A != 0).any(axis=0)
+        window = None
+        if op.window is not None:
+            window = WindowTable(op.window, layer.dims)
+            relevant = relevant | np.array([d in op.window.dims for d in layer.dims])
         terms = tuple(tuple((int(d), int(row[d])) for d in np.flatnonzero(row)) for row in A)
         out.append(OperandConsts(A, terms, relevant,
                                   tuple(int(d) for d in np.flatnonzero(~relevant)),
                                   _stored_fraction(arch, op, layer), _metadata_bits(arch, op),
                                   np.array([np.nan if lv.word_bits is None else lv.word_bits
-                                            for lv in arch.levels], dtype=np.float64)))
+                                            for lv in arch.levels], dtype=np.float64),
+                                  window))
     return tuple(out)
 
 
@@ -123,8 +130,11 @@ def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarr
     out = np.zeros((B, L, len(layer.operands)))
     for o, (op, k) in enumerate(zip(layer.operands, operand_consts(layer, arch), strict=True)):
         span = spans(k.terms, E)  # (X, L, B)
+        tile = span.prod(axis=0)  # (L, B)
+        if k.window is not None:
+            tile = tile * k.window.footprints(E)[1]  # the largest run's footprint
         bits = stored_bits(layer, op, k, E, T)
-        used = span.prod(axis=0) * k.stored[:, None] * bits
+        used = tile * k.stored[:, None] * bits
         for lv in range(L):
             if op.name in keeps[lv]:
                 fmt = sparse.compressed_format(arch, lv, op.name)  # per-rank formats

@@ -1,10 +1,12 @@
 """Importers: PyTorch modules and ONNX files into Networks (the only users of torch/onnx
-outside picojoule.compress; both are imported lazily inside the functions)."""
+outside picojoule.compress; both are imported lazily inside the functions), and
+``load_model``, which reads any model by its registered reader."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from picojoule.importers.load import READERS, load_model, reader_for
 from picojoule.workload.network import Network
 
 
@@ -20,4 +22,4 @@ def import_onnx(path: Any, **options: Any) -> Network:
     return run(path, **options)
 
 
-__all__ = ["import_onnx", "import_torch"]
+__all__ = ["READERS", "import_onnx", "import_torch", "load_model", "reader_for"]

@@ -7,8 +7,9 @@ directions are exact. Dimension names pass through unchanged (upper case in ``lo
 lower case in the equation, as ZigZag writes them).
 
 ZigZag hardware lists memories innermost first, each with the operands it holds (``I1``
-inputs, ``I2`` weights, ``O`` outputs), its size in bits, per-access energies at its port
-width and ``served_dimensions``: the array dimensions whose PEs share one instance. Read
+inputs, ``I2`` weights, ``O`` outputs), its size in bits, per-access energies at its full
+port width (``bandwidth_max``) and ``served_dimensions``: the array dimensions whose PEs share
+one instance. Read
 outermost first, that is picojoule's chain: a memory serving every array dimension sits above
 the array (the array is its fan-out), one serving none sits in every PE; a memory serving
 only some dimensions splits the array between the levels above and below it.
@@ -128,7 +129,9 @@ def arch_data_from_zigzag(data: Any, where: str) -> dict[str, Any]:
         if not keeps:
             c.add(f"{at}.operands", "some of I1, I2, O")
         ports = mem.get("ports") or []
-        width = min((int(p.get("bandwidth_min", 8)) for p in ports), default=8)
+        # r_cost/w_cost are per access of the port's full width (bandwidth_max)
+        width = max((int(p.get("bandwidth_max", p.get("bandwidth_min", 8))) for p in ports),
+                    default=8)
         size = int(mem.get("size", 0))
         off_chip = "dram" in str(name).lower() or size >= 2**33
         level: dict[str, Any] = {"name": str(name), "kind": "dram" if off_chip else "sram",

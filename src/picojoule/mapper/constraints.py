@@ -11,7 +11,7 @@ Names that are not dims of a layer are ignored, so one dataflow serves conv, fc 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from picojoule.workload.einsum import OPERAND_NAMES, Layer
 
 ROLES = ("reduction", "pixels", "filters")
 FULL = 0  # a fixed factor of 0 means "the whole (padded) bound"
+PADDING = ("above-axis", "any")  # which bounds may be padded to serve an array axis
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Constraints:
     factors: tuple[tuple[str, str, int], ...] = ()  # (level, dim, factor or FULL)
     orders: tuple[tuple[str, tuple[str, ...]], ...] = ()  # level -> dims outer -> inner
     bypass: tuple[tuple[str, tuple[str, ...]], ...] | None = None  # fixed; None: searched
+    # pad bounds above an array axis only, or "any" bound
+    padding: str = field(default="above-axis", metadata={"omit_default": True})
 
     def resolve_dims(self, names: tuple[str, ...] | None, layer: Layer) -> frozenset[str]:
         """Dims of ``layer`` named by ``names`` (dims or roles); all dims for ``None``."""
@@ -99,7 +102,7 @@ def constraints_from_data(data: Any, where: str, base: Constraints | None = None
         raise SpecError.single(where, "", "a mapping with dataflow, spatial_x, spatial_y, "
                                           "stationary, inner_dims, factors, orders, bypass")
     allowed = {"dataflow", "spatial_x", "spatial_y", "stationary", "inner_dims", "factors",
-               "orders", "bypass"}
+               "orders", "bypass", "padding"}
     for key in data:
         if key not in allowed:
             c.add(str(key), f"one of {', '.join(sorted(allowed))}")
@@ -123,6 +126,11 @@ def constraints_from_data(data: Any, where: str, base: Constraints | None = None
             changes["stationary"] = st
     if "factors" in data:
         changes["factors"] = _factors(c, data["factors"])
+    if "padding" in data:
+        if data["padding"] not in PADDING:
+            c.add("padding", f"one of {', '.join(PADDING)}, got {data['padding']!r}")
+        else:
+            changes["padding"] = data["padding"]
     if "orders" in data:
         orders = data["orders"] or {}
         if not isinstance(orders, Mapping):

@@ -14,8 +14,8 @@ import numpy as np
 
 from picojoule.cost.energy import EnergyModel
 from picojoule.cost.model import evaluate_batch
+from picojoule.cost.timing import select_timing
 from picojoule.mapper.space import MappingSpace
-from picojoule.mapper.systolic import systolic_cycles
 
 OBJECTIVES = ("energy", "cycles", "edp")
 
@@ -104,12 +104,18 @@ class Evaluator:
             self.best_orders = orders[i].copy()
         return scores
 
+    def prune(self, factors: np.ndarray, bypass: int) -> np.ndarray:
+        """Which tilings fit under bypass choice ``bypass``, all counted as considered (for
+        strategies that prune tilings before pairing them with orders)."""
+        self.considered += len(factors)
+        return self.space.fits(factors, bypass)
+
     def _cost(self, factors: np.ndarray, orders: np.ndarray) -> np.ndarray:
         space = self.space
         batch = space.batch(factors, orders)
-        timing = None  # fill/drain matter to cycles, and to energy through static power
-        if space.arch.systolic and (self.objective.cycles_exp or space.arch.static_power_mw):
-            timing = systolic_cycles(batch, space.layer, space.arch, space.stationary)
+        timing = None  # a timing bound matters to cycles, and to energy through static power
+        if self.objective.cycles_exp or space.arch.static_power_mw:
+            timing = select_timing(space.arch, space.stationary)
         stats = evaluate_batch(space.layer, space.arch, batch, self.energy, timing)
         self.evaluated += len(factors)
         return np.where(stats.valid, self.objective.score(stats.energy_pj, stats.cycles),

@@ -1,32 +1,34 @@
 """The best mapping of one layer on one architecture: constraints -> spaces -> a strategy.
 
 Bypass choices are part of the genome (the evaluator costs each choice's rows as one batch).
-``strategy="auto"`` enumerates when the whole space fits the evaluation
-budget (and then the result is proven best in the space) and runs the guided search
-otherwise.
+The strategy is an object (``strategies``); the default, ``Auto()``, enumerates when the whole
+space fits the evaluation budget (and then the result is proven best in the space) and runs
+the guided search otherwise. A ``Context`` brings the estimator registry.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from picojoule.arch.spec import Arch
+from picojoule.context import Context, resolve
 from picojoule.cost.energy import EnergyModel, energy_model
 from picojoule.cost.model import evaluate_batch
 from picojoule.cost.stats import Stats
+from picojoule.cost.timing import select_timing
 from picojoule.errors import Collector, Problem, SpecError
 from picojoule.mapper.constraints import Constraints, natural
 from picojoule.mapper.evaluator import Budget, Evaluator, Objective
 from picojoule.mapper.space import MappingSpace, build_space
-from picojoule.mapper.strategies import STRATEGIES
-from picojoule.mapper.systolic import systolic_cycles
+from picojoule.mapper.strategies import STRATEGIES, Auto, SearchStrategy, strategy_from_name
 from picojoule.mapping.batch import batch_of_one
 from picojoule.mapping.spec import Mapping
 from picojoule.workload.einsum import Layer
+from picojoule.workload.im2col import fuse, layer_for
 
 
 class UnmappableError(SpecError):
@@ -35,10 +37,14 @@ class UnmappableError(SpecError):
 
 @dataclass(frozen=True)
 class SearchOptions:
+    """How to search: constraints (None: the arch's natural dataflow), objective, budget,
+    strategy object (``Guided(...)``; a registered name is mapped once) and seed."""
+
     constraints: Constraints | None = None  # None: the architecture's natural dataflow
     objective: Objective = field(default_factory=Objective)
     budget: Budget = field(default_factory=Budget)
-    strategy: str = "auto"  # auto, exhaustive, random, guided
+    # a strategy object; a name from STRATEGIES is mapped to its default once (normalize_options)
+    strategy: SearchStrategy | str = field(default_factory=Auto)
     seed: int = 0
 
 
@@ -77,8 +83,11 @@ def check_options(options: SearchOptions, where: str = "search options") -> None
         value = getattr(options.objective, name)
         if not isinstance(value, (int, float)) or value < 0:
             c.add(f"objective.{name}", f"a non-negative number, got {value!r}")
-    if options.strategy not in ("auto", *STRATEGIES):
-        c.add("strategy", f"one of auto, {', '.join(STRATEGIES)}, got {options.strategy!r}")
+    named = isinstance(options.strategy, str)
+    if (named and options.strategy not in STRATEGIES) or (not named and not isinstance(
+            options.strategy, SearchStrategy)):
+        c.add("strategy", f"a strategy object or one of {', '.join(STRATEGIES)}, "
+                          f"got {options.strategy!r}")
     if isinstance(options.seed, bool) or not isinstance(options.seed, int) or options.seed < 0:
         c.add("seed", f"a non-negative integer, got {options.seed!r}")
     c.raise_if_any()
@@ -88,41 +97,70 @@ def resolve_constraints(arch: Arch, options: SearchOptions) -> Constraints:
     return options.constraints if options.constraints is not None else natural(arch.dataflow)
 
 
+def normalize_options(options: SearchOptions, context: Context | None = None,
+                      where: str = "search options") -> SearchOptions:
+    """Checked options with the strategy as an object and the context's seed, if it sets one
+    (the edge's one normalization; ``search`` and ``analyze`` call it)."""
+    check_options(options, where)
+    strategy = _as_object(options.strategy)
+    seed = options.seed if context is None or context.seed is None else context.seed
+    return replace(options, strategy=strategy, seed=seed)
+
+
+def _as_object(strategy: SearchStrategy | str) -> SearchStrategy:
+    return strategy_from_name(strategy) if isinstance(strategy, str) else strategy
+
+
 def search(layer: Layer, arch: Arch, options: SearchOptions = SearchOptions(),
            energy: EnergyModel | None = None,
-           progress: Callable[[int], None] | None = None) -> SearchResult:
+           progress: Callable[[int], None] | None = None, *,
+           context: Context | None = None) -> SearchResult:
     """The best mapping found under ``options``; ``UnmappableError`` when none fits."""
-    check_options(options)
+    ctx = resolve(context)
+    options = normalize_options(options, ctx)
     started = time.perf_counter()
     constraints = resolve_constraints(arch, options)
-    energy = energy if energy is not None else energy_model(arch, layer)
-    space = build_space(layer, arch, constraints)
-    name = options.strategy
-    if name == "auto":
-        cap = options.budget.evaluations
-        name = "exhaustive" if cap is not None and space.size_bound <= cap else "guided"
-    strategy = STRATEGIES[name]()
-    ev = Evaluator(space, energy, options.objective, options.budget, progress)
-    proven = bool(strategy.run(space, ev, np.random.default_rng(options.seed)))
+    forms = [layer]
+    fused = fuse(layer) if any(lv.fanout.im2col for lv in arch.levels) else None
+    if fused is not None:  # the array can stream flattened pixels: search both forms
+        forms.append(fused)
+    budget = options.budget.split(len(forms))
+    runs = []
+    evaluated = considered = 0
+    proven = True
+    for form in forms:
+        energy_f = energy if energy is not None else energy_model(arch, form, ctx.estimators)
+        space = build_space(form, arch, constraints)
+        strategy = _as_object(options.strategy)
+        if isinstance(strategy, Auto):
+            strategy = strategy.choose(space, budget)
+        ev = Evaluator(space, energy_f, options.objective, budget, progress)
+        proven = bool(strategy.run(space, ev, np.random.default_rng(options.seed))) and proven
+        evaluated, considered = evaluated + ev.evaluated, considered + ev.considered
+        runs.append((ev, space, strategy.name))
+    ev, space, name = min(runs, key=lambda r: r[0].best_score)
     if ev.best_factors is None or ev.best_orders is None:
-        raise UnmappableError(diagnose(layer, arch, space))
+        raise UnmappableError(diagnose(layer, arch, runs[0][1]))
     batch = space.batch(ev.best_factors[None], ev.best_orders[None])
-    mapping = batch.mapping(0, layer, arch)
+    mapping = batch.mapping(0, space.layer, arch)
     return SearchResult(
         layer=layer, mapping=mapping, stats=mapping_stats(layer, arch, mapping, constraints,
                                                           energy),
-        score=ev.best_score, strategy=name, dataflow=constraints.name, evaluated=ev.evaluated,
-        considered=ev.considered, seconds=time.perf_counter() - started, proven=proven)
+        score=ev.best_score, strategy=name, dataflow=constraints.name, evaluated=evaluated,
+        considered=considered, seconds=time.perf_counter() - started, proven=proven)
 
 
 def mapping_stats(layer: Layer, arch: Arch, mapping: Mapping, constraints: Constraints,
                   energy: EnergyModel | None = None) -> Stats:
-    """Stats of a found mapping, with systolic fill and drain on systolic arrays (the one
-    path by which search results and cached results are both costed)."""
+    """Stats of a found mapping, with the architecture's timing model (systolic fill and
+    drain) if one supports it (the one path by which search results and cached results are
+    both costed). A mapping that names the layer's flattened pixel dim (``PQ``) is costed on
+    the fused form of the layer."""
+    layer = layer_for(layer, {d for lm in mapping.levels
+                              for d, _ in (*lm.temporal, *lm.spatial_x, *lm.spatial_y)})
     energy = energy if energy is not None else energy_model(arch, layer)
     batch = batch_of_one(mapping, layer, arch)
-    timing = systolic_cycles(batch, layer, arch, constraints.stationary) if arch.systolic \
-        else None
+    timing = select_timing(arch, constraints.stationary)
     return evaluate_batch(layer, arch, batch, energy, timing).row(0)
 
 

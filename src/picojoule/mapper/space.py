@@ -160,8 +160,10 @@ def factorizations(n: int, free: np.ndarray, limit: np.ndarray) -> np.ndarray:
     return out
 
 
-def padded_bounds(bound: int, axis_sizes: list[int]) -> list[int]:
-    """The bound itself, and the padded bounds that fill a fan-out axis evenly."""
+def padded_bounds(bound: int, axis_sizes: list[int], below_axis: bool = False) -> list[int]:
+    """The bound itself, and the padded bounds that fill a fan-out axis evenly; with
+    ``below_axis``, a bound smaller than an axis may also be padded to a divisor of it
+    (13 on 16 -> 16, to use as 16 or 2 x 8; 7 on 16 -> 8). Always below twice the bound."""
     out = [bound]
     for size in sorted(set(axis_sizes)):
         if 1 < size < bound:
@@ -170,6 +172,12 @@ def padded_bounds(bound: int, axis_sizes: list[int]) -> list[int]:
                 padded = folds * per_fold
                 if padded != bound and padded < 2 * bound and padded not in out:
                     out.append(padded)
+    if below_axis:
+        for size in sorted(set(axis_sizes)):
+            for padded in range(bound + 1, min(size, 2 * bound - 1) + 1):
+                if size % padded == 0 and padded not in out:
+                    out.append(padded)
+                    break
     return out[:4]
 
 
@@ -204,6 +212,7 @@ def build_space(layer: Layer, arch: Arch, constraints: Constraints,
     xs = constraints.resolve_dims(constraints.spatial_x, layer)
     ys = constraints.resolve_dims(constraints.spatial_y, layer)
     inner_ok = constraints.resolve_dims(constraints.inner_dims, layer)
+    fused = {op.window.dim for op in layer.operands if op.window is not None}
     fixed: dict[tuple[int, str], int] = {}
     full_inner: set[str] = set()
     for lvname, dim, f in constraints.factors:
@@ -222,10 +231,12 @@ def build_space(layer: Layer, arch: Arch, constraints: Constraints,
                 free[s] = (lv not in inner or dim in inner_ok or dim in full_inner) and (
                     dim not in full_inner or lv in inner)
             else:
-                free[s] = dim in (xs if kind == X else ys) and dim not in full_inner
+                free[s] = dim in (xs if kind == X else ys) and dim not in full_inner and (
+                    dim not in fused or arch.levels[lv].fanout.im2col)
         axes = [int(slot_limit[s]) for s in np.flatnonzero(free) if slot_kind[s] != TEMPORAL]
         parts = []
-        for padded in padded_bounds(bound, axes) if dim not in full_inner else [bound]:
+        pads = padded_bounds(bound, axes, constraints.padding == "any")
+        for padded in pads if dim not in full_inner else [bound]:
             rest, slot_free, preset = padded, free.copy(), np.ones(len(free), dtype=np.int64)
             for (lv, fdim), f in fixed.items():
                 if fdim == dim:

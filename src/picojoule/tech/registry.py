@@ -7,6 +7,7 @@ plug-ins): each entry point loads an object (or a class to instantiate) with ``n
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
@@ -41,13 +42,20 @@ class Registry:
 
     @classmethod
     def default(cls, plugins: bool = True) -> Registry:
-        """Built-ins plus every installed plug-in."""
+        """Built-ins plus every installed plug-in (entry points are loaded once per process;
+        each call returns a new registry, so registering into it changes no other)."""
         registry = cls(BUILTIN_ESTIMATORS)
-        if plugins:
-            for ep in entry_points(group=ENTRY_POINT_GROUP):
-                obj = ep.load()
-                registry.register(obj() if isinstance(obj, type) else obj)
+        for plugin in (_installed_plugins() if plugins else ()):
+            registry.register(plugin)
         return registry
+
+    def fingerprint(self) -> tuple[tuple[str, ...], ...]:
+        """What identifies the estimator set: name, rank, accuracy, class and ``version`` (if
+        the estimator has one) of each, by rank. Part of every store key, so a plug-in that
+        is added, removed, re-ranked or upgraded invalidates cached mappings."""
+        return tuple((e.name, str(e.rank), e.accuracy,
+                      f"{type(e).__module__}.{type(e).__qualname__}",
+                      str(getattr(e, "version", ""))) for e in self.ranked())
 
     def register(self, estimator: Estimator) -> None:
         if not isinstance(estimator, Estimator):
@@ -75,3 +83,13 @@ class Registry:
             if est.supports(component):
                 return est.estimate(component, tech)
         raise NoEstimatorError(f"no estimator supports {component}")
+
+
+@functools.cache
+def _installed_plugins() -> tuple[Estimator, ...]:
+    """Every estimator installed under the entry-point group, loaded once."""
+    out = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        obj = ep.load()
+        out.append(obj() if isinstance(obj, type) else obj)
+    return tuple(out)

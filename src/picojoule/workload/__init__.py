@@ -12,9 +12,8 @@ from picojoule.workload.text import (
 __all__ = ["KINDS", "OPERAND_NAMES", "Layer", "Operand", "Term", "bmm", "conv2d", "fc", "gemm",
            "layer_from_arg", "layer_from_mapping", "load_layer", "parse_layer"]
 
-# [workloads] networks, transformer configs, training, zoo, loading
+# [workloads] networks, transformer configs, training, zoo (load_model: picojoule.importers)
 from picojoule.workload.footprint import PRECISIONS_BITS, FootprintRow, footprint
-from picojoule.workload.load import load_model
 from picojoule.workload.network import VECTOR_KINDS, Network, Node, VectorOp, summarize
 from picojoule.workload.network_io import (
     load_network,
@@ -31,7 +30,7 @@ from picojoule.workload.transformer_config import TransformerConfig, load_config
 __all__ += [
     "PHASES", "PRECISIONS_BITS", "VECTOR_KINDS", "FootprintRow", "Network", "Node",
     "TransformerConfig", "VectorOp", "backward_macs", "footprint", "grad_input", "grad_weight",
-    "load_config", "load_model", "load_network", "network_from_dict", "network_from_text",
+    "load_config", "load_network", "network_from_dict", "network_from_text",
     "network_to_dict", "network_to_text", "save_network", "summarize", "training_network",
     "transformer_network",
 ]

@@ -8,9 +8,12 @@ tiles, relevance of loops to operands, and the MAC count all follow from this de
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from picojoule.errors import Collector
+from picojoule.workload.window import run_footprint
 
 OPERAND_NAMES: tuple[str, str, str] = ("inputs", "weights", "outputs")
 
@@ -24,6 +27,44 @@ class Term:
 
 
 @dataclass(frozen=True)
+class WindowPart:
+    """One original pixel dim inside a fused (im2col) dim, with the window dim it slides."""
+
+    dim: str  # e.g. "P"
+    bound: int
+    stride: int = 1
+    window: str | None = None  # e.g. "R" (a dim of the fused layer); None for N
+    dilation: int = 1
+
+
+@dataclass(frozen=True)
+class Window:
+    """An operand's footprint over a fused pixel dim: ``dim`` (e.g. ``PQ``) runs over the
+    row-major flattening of ``parts`` (outer -> inner); the tensor axes of those parts are
+    not affine in ``dim`` and are counted by ``picojoule.workload.im2col.run_footprint``."""
+
+    dim: str
+    parts: tuple[WindowPart, ...]
+
+    @property
+    def dims(self) -> frozenset[str]:
+        return frozenset({self.dim, *(p.window for p in self.parts if p.window)})
+
+
+def window_footprint(window: Window, extents: dict[str, int], start: int = 0) -> int:
+    """Points of the window's axes touched by the run of ``extents[window.dim]`` flattened
+    pixels from ``start``, with every window dim spanning its extent."""
+    *outer, rows, cols = window.parts
+    spans = [1 + p.dilation * (extents.get(p.window, 1) - 1) if p.window else 1
+             for p in (rows, cols)]
+    images = math.prod(p.bound for p in outer)
+    got = run_footprint(np.array([start]), extents.get(window.dim, 1), images=images,
+                        rows=rows.bound, cols=cols.bound, stride=(rows.stride, cols.stride),
+                        span=(spans[0], spans[1]))
+    return int(got[0])
+
+
+@dataclass(frozen=True)
 class Operand:
     """One tensor of the einsum: its axes (affine in the dims) and its storage precision."""
 
@@ -33,7 +74,10 @@ class Operand:
     density: float = 1.0  # fraction of non-zeros; sparsity formats come with [compression]
     psum_bits: int | None = None  # outputs only: precision of partial sums (None: = bits)
     # how the non-zeros spread (picojoule.workload.density); None: fixed-structured at density
-    density_model: object | None = field(default=None, compare=True)
+    density_model: object | None = field(default=None, compare=True,
+                                         metadata={"omit_default": True})
+    window: Window | None = field(default=None, metadata={"omit_default": True})
+    # ^ axes over a fused (im2col) pixel dim, if any
 
     @property
     def partial_bits(self) -> int:
@@ -42,7 +86,8 @@ class Operand:
     @property
     def dims(self) -> frozenset[str]:
         """The dimensions this operand depends on (its relevant loops)."""
-        return frozenset(t.dim for axis in self.axes for t in axis)
+        own = frozenset(t.dim for axis in self.axes for t in axis)
+        return own | self.window.dims if self.window is not None else own
 
     def footprint(self, extents: dict[str, int]) -> int:
         """Points touched when every dim ``d`` spans ``extents[d]`` consecutive values.
@@ -52,6 +97,8 @@ class Operand:
         size = 1
         for axis in self.axes:
             size *= sum(t.coeff * (extents.get(t.dim, 1) - 1) for t in axis) + 1
+        if self.window is not None:
+            size *= window_footprint(self.window, extents)
         return size
 
 
@@ -90,16 +137,12 @@ class Layer:
 
     def with_bits(self, **bits: int) -> Layer:
         """A copy with some operands' precision changed, e.g. ``with_bits(weights=4)``."""
-        ops = tuple(
-            Operand(o.name, o.axes, bits.get(o.name, o.bits), o.density, o.psum_bits)
-            for o in self.operands
-        )
+        ops = tuple(replace(o, bits=bits.get(o.name, o.bits)) for o in self.operands)
         return Layer(self.name, self.kind, self.dims, self.bounds, ops, self.params)
 
     def with_density(self, **density: float) -> Layer:
         """A copy with some operands' fraction of non-zeros set, e.g. ``weights=0.3``."""
-        ops = tuple(Operand(o.name, o.axes, o.bits, density.get(o.name, o.density), o.psum_bits)
-                    for o in self.operands)
+        ops = tuple(replace(o, density=density.get(o.name, o.density)) for o in self.operands)
         return Layer(self.name, self.kind, self.dims, self.bounds, ops, self.params)
 
     def with_name(self, name: str) -> Layer:

@@ -232,3 +232,19 @@ def summarize(net: Network) -> dict[str, Any]:
             "layers": len(net.layers), "distinct_layers": len(net.distinct_layers()),
             "vector_ops": len(net.vector_ops), "vector_elements": net.vector_elements,
             **net.info}
+
+
+def with_bits(net: Network, bits: dict[str, int]) -> Network:
+    """Every layer with the operands named in ``bits`` (inputs, weights, outputs) at those
+    precisions, and partial sums at ``bits["psum"]`` if given (else at least the outputs')."""
+    nodes = []
+    for node in net.nodes:
+        op = node.op
+        if isinstance(op, Layer):
+            op = op.with_bits(**{k: v for k, v in bits.items() if k != "psum"})
+            out = op.output
+            psum = bits.get("psum", max(out.partial_bits, out.bits))
+            op = dataclasses.replace(op, operands=(*op.operands[:-1],
+                                                   dataclasses.replace(out, psum_bits=psum)))
+        nodes.append(dataclasses.replace(node, op=op))
+    return dataclasses.replace(net, nodes=tuple(nodes))

@@ -69,8 +69,7 @@ class Exhaustive:
                     return False
                 stop = min(total, start + self.tilings_per_chunk)
                 factors = space.tilings(space.decode_linear(start, stop))
-                ev.considered += len(factors)
-                fits = space.fits(factors, bypass)
+                fits = ev.prune(factors, bypass)
                 if not fits.any():
                     continue
                 full, orders = expand(space, factors[fits], bypass)

@@ -1,0 +1,17 @@
+"""Jupyter display: a Result renders its own numbers, escaped."""
+
+from __future__ import annotations
+
+from picojoule.display import result_html
+from picojoule.result import Result, Row, Span
+
+
+def test_result_html_shows_components_levels_and_escapes_names() -> None:
+    r = Result((Row("d", "<b>conv</b>", "", "GLB", "inputs", "storage", 30.0),
+                Row("d", "<b>conv</b>", "", "", "", "compute", 10.0, macs=5.0)),
+               (Span("d", "<b>conv</b>", "", 2e-3),), 2e-3)
+    page = result_html(r, "net & arch")
+    assert "net &amp; arch" in page and "<b>conv</b>" not in page
+    assert "&lt;b&gt;conv&lt;/b&gt;" in page
+    assert "75.0%" in page and "25.0%" in page  # 30 and 10 of 40 pJ
+    assert "energy 40 pJ" in page
