@@ -3,7 +3,12 @@
 A ResNet-50 layer (conv3_x 3x3: C=M=128, P=Q=28, R=S=3) on the ``eyeriss`` preset; at least
 100,000 random *valid* mappings (exact factorizations, random loop orders, every tile fits)
 are drawn first, then evaluated as one batch and timed. Run: ``python
-benchmarks/cost_model_throughput.py [--count N] [--repeat R]``.
+benchmarks/cost_model_throughput.py [--count N] [--repeat R] [--sparse]``.
+
+``--sparse`` turns Sparseloop-class sparsity on (``picojoule.cost.sparse``): the
+``eyeriss-rle`` preset (run-length-coded inputs and outputs in DRAM, zero inputs gating the
+weight-scratchpad reads and the MACs) with inputs at density 0.45, weights 0.4 and outputs 0.5
+(illustrative densities).
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import os
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core: keep BLAS from fanning out
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -41,9 +48,13 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sparse", action="store_true",
+                        help="per-rank formats and gating on (picojoule.cost.sparse)")
     args = parser.parse_args()
     layer = parse_layer(LAYER)
-    arch = load_preset("eyeriss")
+    arch = load_preset("eyeriss-rle" if args.sparse else "eyeriss")
+    if args.sparse:
+        layer = layer.with_density(inputs=0.45, weights=0.4, outputs=0.5)
     energy = energy_model(arch, layer)
     batch = valid_mappings(layer, arch, energy, args.count, args.seed)
     times = []
@@ -61,6 +72,20 @@ def main() -> None:
     print(f"throughput {len(batch) / best:,.0f} mappings/s on one core")
     print(f"best found {stats.energy_pj[i] / layer.macs:.3f} pJ/MAC, "
           f"{stats.cycles[i]:,.0f} cycles (random sampling, not a search)")
+    if args.sparse:  # the same batch on the dense twin (no sparse: entries), interleaved
+        twin = replace(arch, levels=tuple(replace(lv, sparse=None) for lv in arch.levels))
+        pairs = []
+        for _ in range(args.repeat):
+            row = []
+            for a in (twin, arch):
+                start = time.perf_counter()
+                evaluate_batch(layer, a, batch, energy)
+                row.append(time.perf_counter() - start)
+            pairs.append(row)
+        dense_best, sparse_best = np.min(pairs, axis=0)
+        print(f"dense twin {len(batch) / dense_best:,.0f} mappings/s vs sparse "
+              f"{len(batch) / sparse_best:,.0f} on the same batch, interleaved "
+              f"(sparse at {100 * dense_best / sparse_best:.0f} %)")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from picojoule.arch.sparse import parse_level_sparse
 from picojoule.arch.spec import (
     PSUM_REFILLS,
     SPARSE_ACTIONS,
@@ -90,7 +91,7 @@ def _fanout(c: Collector, data: Any, path: str) -> Fanout:
 _LEVEL_FIELDS = {"name", "kind", "keeps", "width_bits", "capacity_bits", "depth",
                  "read_bandwidth_bits", "write_bandwidth_bits", "fanout", "read_energy_pj",
                  "write_energy_pj", "area_um2", "estimator", "sparse_format", "metadata_bits",
-                 "word_bits"}
+                 "word_bits", "sparse"}
 
 
 def _level(c: Collector, data: Any, path: str) -> StorageLevel | None:
@@ -132,6 +133,7 @@ def _level(c: Collector, data: Any, path: str) -> StorageLevel | None:
         sparse_format=sparse_format,
         metadata_bits=_field(c, data, "metadata_bits", path, "positive int", default=4),
         word_bits=_field(c, data, "word_bits", path, "positive int"),
+        sparse=parse_level_sparse(c, data.get("sparse"), f"{path}.sparse", OPERAND_NAMES),
     )
 
 

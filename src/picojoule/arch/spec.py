@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from picojoule.arch.sparse import LevelSparse
+
 
 @dataclass(frozen=True)
 class Fanout:
@@ -52,6 +54,8 @@ class StorageLevel:
     # bits of every word stored here, whatever the operand (Timeloop's ``datawidth``); None
     # (default): each operand at its own precision, outputs at psum_bits until final
     word_bits: int | None = field(default=None, metadata={"omit_default": True})
+    # per-rank formats, metadata and gate/skip actions (picojoule.arch.sparse); None: off
+    sparse: LevelSparse | None = field(default=None, metadata={"omit_default": True})
 
 
 SPARSE_FORMATS = ("none", "bitmask", "rle", "coordinate")

@@ -55,23 +55,34 @@ def parse_vars(items: list[str]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from picojoule.interop.timeloop_arch import load_timeloop_arch
-    from picojoule.interop.timeloop_problem import load_timeloop_mapping, load_timeloop_problem
+    from picojoule.interop.timeloop_problem import load_timeloop_problem, mapping_from_timeloop
 
     variables = parse_vars(args.var)
     problems: list[Problem] = []
     design = layer = None
+    from picojoule.interop.sparseloop import is_sparseloop, load_sparseloop
+
+    if is_sparseloop(args.arch, args.problem, variables):  # formats, actions, A/B/Z names
+        case = load_sparseloop(args.arch, args.problem, args.mapping, args.ert, args.art,
+                               variables)
+        design, layer = case.design, case.layer
     try:
-        design = load_timeloop_arch(args.arch, args.ert, args.art, variables)
+        design = design or load_timeloop_arch(args.arch, args.ert, args.art, variables)
     except SpecError as exc:
         problems.extend(exc.problems)
     try:
-        layer = load_timeloop_problem(args.problem, variables)
+        layer = layer or load_timeloop_problem(args.problem, variables)
     except SpecError as exc:
         problems.extend(exc.problems)
     if design is None or layer is None:
         raise SpecError(problems)
     if args.mapping:
-        mapping = load_timeloop_mapping(args.mapping, layer, design, variables)
+        from picojoule.interop.sparseloop import rename_of, renamed
+        from picojoule.interop.timeloop_yaml import load_timeloop_yaml
+
+        names = rename_of(load_timeloop_yaml(args.problem, variables))
+        mapping = mapping_from_timeloop(renamed(load_timeloop_yaml(args.mapping, variables),
+                                                names), layer, design, str(args.mapping))
         stats = evaluate(layer, design.arch, mapping, where=str(args.mapping))
     else:
         from picojoule.mapper.search import search

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from picojoule.arch.spec import Arch
+from picojoule.cost import sparse
 from picojoule.cost.energy import EnergyModel
 from picojoule.cost.stats import BatchStats
 from picojoule.cost.storage import operand_consts, spans, stored_bits, tile_extents
@@ -228,9 +229,11 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
     # fraction of MACs with no zero operand (operands assumed independent)
     effectual = float(np.prod([op.density for op in layer.operands if op is not layer.output]))
     exploit = effectual if action in ("gate", "skip") else 1.0
+    span_of: list[np.ndarray] = []
     for o, (op, k) in enumerate(zip(layer.operands, operand_consts(layer, arch), strict=True)):
         A, relevant, irrelevant = k.A, k.relevant, k.irrelevant_dims
         span = spans(k.terms, nest.E)  # (X, L, B)
+        span_of.append(span)
         tile = span.prod(axis=0)
         runs = None
         if k.window is not None:  # a fused pixel dim: runs of flattened pixels (mean, peak)
@@ -286,14 +289,22 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
                 reads = reads * stored[p]
                 counts[p, o, 0] += reads
                 network_bits_mm += reads * bits[p] * _hop(hops, range(p, c))
+    sp = None
+    if sparse.enabled(arch):  # per-rank formats, gating and skipping (picojoule.cost.sparse)
+        width = np.array([lv.width_bits for lv in energy.levels], dtype=np.float64)
+        counts, used_bits, sp, exploit = sparse.apply(
+            layer, arch, batch.keeps, span_of, counts, op_bits, used_bits,
+            np.array([lv.read_pj for lv in energy.levels]) / width,
+            np.array([lv.write_pj for lv in energy.levels]) / width)
     return _finish(layer, arch, batch, energy, nest, counts, op_bits, network_bits_mm,
-                   used_bits, exploit, min_cycles)
+                   used_bits, exploit, min_cycles, sp)
 
 
 def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, nest: _Nest,
             counts: np.ndarray, bits: np.ndarray, network_bits_mm: np.ndarray,
             used_bits: np.ndarray, exploit: float,
-            min_cycles: np.ndarray | None) -> BatchStats:
+            min_cycles: np.ndarray | None,
+            sp: sparse.SparseCounts | None = None) -> BatchStats:
     _L, _D, B = nest.T.shape
     width = np.array([lv.width_bits for lv in energy.levels], dtype=np.float64)
     read_pj = (np.array([lv.read_pj for lv in energy.levels]) / width)[:, None, None]
@@ -301,6 +312,10 @@ def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, 
     read_bits = counts[:, :, 0] * bits  # (L, O, B)
     write_bits = (counts[:, :, 1] + counts[:, :, 2]) * bits
     level_energy = read_bits * read_pj + write_bits * write_pj
+    if sp is not None:
+        level_energy = level_energy + sp.metadata_energy_pj
+        read_bits = read_bits + sp.extra_bits[:, None, 0] / read_bits.shape[1]
+        write_bits = write_bits + sp.extra_bits[:, None, 1] / write_bits.shape[1]
     mac_energy = np.full(B, layer.macs * exploit * energy.mac_pj)
     network_energy = network_bits_mm * energy.wire_pj_per_bit_mm
     total = level_energy.sum(axis=(0, 1)) + mac_energy + network_energy
@@ -308,6 +323,8 @@ def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, 
     read_per_inst = read_bits.sum(axis=1) / nest.inst  # (L, B)
     write_per_inst = write_bits.sum(axis=1) / nest.inst
     skip = exploit if arch.compute.sparse_action == "skip" else 1.0
+    if sp is not None:
+        skip = sp.cycle_fraction
     cycles = nest.compute_cycles.astype(np.float64) * skip
     if min_cycles is not None:
         cycles = np.maximum(cycles, min_cycles)
@@ -334,4 +351,4 @@ def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, 
         network_energy_pj=network_energy, static_energy_pj=static_energy, energy_pj=total,
         cycles=cycles,
         compute_cycles=nest.compute_cycles, used_pes=nest.S.prod(axis=(0, 1)),
-        used_bits=used_bits.T, valid=valid, area_um2=area, keeps=batch.keeps)
+        used_bits=used_bits.T, valid=valid, area_um2=area, keeps=batch.keeps, sparse=sp)

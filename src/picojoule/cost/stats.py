@@ -16,6 +16,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from picojoule.arch.spec import Arch
+    from picojoule.cost.sparse import SparseCounts
     from picojoule.result import Result
     from picojoule.workload.einsum import Layer
 
@@ -140,6 +141,7 @@ class BatchStats:
     valid: np.ndarray  # fits every capacity and fan-out
     area_um2: float
     keeps: tuple[frozenset[str], ...]  # per level, after the batch's bypass choice
+    sparse: SparseCounts | None = None  # gated/skipped/metadata counts when sparsity is on
 
     def __len__(self) -> int:
         return int(self.energy_pj.shape[0])
@@ -152,8 +154,11 @@ class BatchStats:
                                "static_energy_pj", "energy_pj", "cycles", "compute_cycles",
                                "used_pes", "used_bits",
                                "valid")}
+        sparse = None
+        if first.sparse is not None:
+            sparse = type(first.sparse).concat([p.sparse for p in parts if p.sparse is not None])
         return cls(layer=first.layer, arch=first.arch, area_um2=first.area_um2,
-                   keeps=first.keeps, **arrays)
+                   keeps=first.keeps, sparse=sparse, **arrays)
 
     @property
     def edp(self) -> np.ndarray:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from picojoule.arch.spec import Arch
+from picojoule.cost import sparse
 from picojoule.cost.window import WindowTable
 from picojoule.workload.einsum import Layer, Operand
 
@@ -128,11 +129,15 @@ def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarr
     L, _D, B = T.shape
     out = np.zeros((B, L, len(layer.operands)))
     for o, (op, k) in enumerate(zip(layer.operands, operand_consts(layer, arch), strict=True)):
-        tile = spans(k.terms, E).prod(axis=0)  # (L, B)
+        span = spans(k.terms, E)  # (X, L, B)
+        tile = span.prod(axis=0)  # (L, B)
         if k.window is not None:
             tile = tile * k.window.footprints(E)[1]  # the largest run's footprint
-        used = tile * k.stored[:, None] * stored_bits(layer, op, k, E, T)
+        bits = stored_bits(layer, op, k, E, T)
+        used = tile * k.stored[:, None] * bits
         for lv in range(L):
             if op.name in keeps[lv]:
-                out[:, lv, o] = used[lv]
+                fmt = sparse.compressed_format(arch, lv, op.name)  # per-rank formats
+                out[:, lv, o] = used[lv] if fmt is None else \
+                    sparse.tile_bits(o, layer, fmt, span[:, lv], bits[lv])
     return out

@@ -73,6 +73,9 @@ class Operand:
     bits: int
     density: float = 1.0  # fraction of non-zeros; sparsity formats come with [compression]
     psum_bits: int | None = None  # outputs only: precision of partial sums (None: = bits)
+    # how the non-zeros spread (picojoule.workload.density); None: fixed-structured at density
+    density_model: object | None = field(default=None, compare=True,
+                                         metadata={"omit_default": True})
     window: Window | None = field(default=None, metadata={"omit_default": True})
     # ^ axes over a fused (im2col) pixel dim, if any
 
