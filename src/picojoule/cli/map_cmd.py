@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,8 +12,10 @@ from contextlib import contextmanager
 from picojoule.arch.loader import load_arch
 from picojoule.cli.render import print_stats
 from picojoule.errors import Collector, SpecError
+from picojoule.fileio import shown
 from picojoule.mapper import Budget, Objective, SearchOptions, dataflow, load_constraints, search
 from picojoule.mapper.constraints import natural
+from picojoule.mapper.search import MAX_BUDGET_EVALUATIONS, MAX_BUDGET_SECONDS
 from picojoule.mapping.text import format_loop_nest, format_mapping
 from picojoule.workload.text import layer_from_arg
 
@@ -45,7 +48,7 @@ def parse_objective(text: str, c: Collector) -> Objective:
             a = -1.0
         if 0.0 <= a <= 1.0:
             return Objective(a, 1.0 - a)
-    c.add("--objective", f"energy, cycles, edp or mix:A with 0 <= A <= 1, got {text!r}")
+    c.add("--objective", f"energy, cycles, edp or mix:A with 0 <= A <= 1, got {shown(text)}")
     return Objective()
 
 
@@ -57,15 +60,17 @@ def parse_budget(text: str, c: Collector) -> Budget:
         try:
             if part.endswith("s"):
                 seconds = float(part[:-1])
-                ok = seconds > 0
+                ok = math.isfinite(seconds) and 0 < seconds <= MAX_BUDGET_SECONDS
             else:
-                evaluations = int(part)
-                ok = evaluations > 0
+                evaluations = int(part) if len(part) <= 20 else 0
+                ok = 0 < evaluations <= MAX_BUDGET_EVALUATIONS
         except ValueError:
             ok = False
         if not ok:
-            c.add("--budget", f"a positive count of evaluations (200000), seconds (5s) or "
-                              f"both (200000,5s), got {text!r}")
+            c.add("--budget", f"a positive count of evaluations (200000, at most "
+                              f"{MAX_BUDGET_EVALUATIONS:.0e}), seconds (5s, at most "
+                              f"{MAX_BUDGET_SECONDS:g}s) or both (200000,5s), got "
+                              f"{shown(text)}")
             return Budget()
     return Budget(evaluations, seconds)
 
@@ -75,7 +80,7 @@ def search_options(args: argparse.Namespace, arch_dataflow: str | None) -> Searc
     objective = parse_objective(args.objective, c)
     budget = parse_budget(args.budget, c)
     if args.strategy not in ("auto", "exhaustive", "guided", "random"):
-        c.add("--strategy", f"auto, exhaustive, guided or random, got {args.strategy!r}")
+        c.add("--strategy", f"auto, exhaustive, guided or random, got {shown(args.strategy)}")
     base = natural(arch_dataflow)
     if args.dataflow:
         try:

@@ -29,6 +29,10 @@ from picojoule.mapping.spec import Mapping
 from picojoule.workload.einsum import Layer
 
 
+MAX_BUDGET_SECONDS = 86_400.0  # a day per search: a larger time budget is a typo
+MAX_BUDGET_EVALUATIONS = 10**10  # ~a day of costing at 100k mappings/s
+
+
 class UnmappableError(SpecError):
     """No mapping of the layer fits the architecture; the problems name level and operand."""
 
@@ -69,14 +73,19 @@ def check_options(options: SearchOptions, where: str = "search options") -> None
     if b.evaluations is None and b.seconds is None:
         c.add("budget", "a number of evaluations, a number of seconds, or both")
     if b.evaluations is not None and (isinstance(b.evaluations, bool)
-                                      or not isinstance(b.evaluations, int) or b.evaluations < 1):
-        c.add("budget.evaluations", f"a positive integer, got {b.evaluations!r}")
-    if b.seconds is not None and not (isinstance(b.seconds, (int, float)) and b.seconds > 0):
-        c.add("budget.seconds", f"a positive number, got {b.seconds!r}")
+                                      or not isinstance(b.evaluations, int)
+                                      or not 1 <= b.evaluations <= MAX_BUDGET_EVALUATIONS):
+        c.add("budget.evaluations", f"a positive integer up to {MAX_BUDGET_EVALUATIONS:.0e}, "
+                                    f"got {b.evaluations!r:.40}")
+    if b.seconds is not None and not (isinstance(b.seconds, (int, float))
+                                      and not isinstance(b.seconds, bool)
+                                      and 0 < b.seconds <= MAX_BUDGET_SECONDS):
+        c.add("budget.seconds", f"a positive number up to {MAX_BUDGET_SECONDS:g}, "
+                                f"got {b.seconds!r:.40}")
     for name in ("energy_exp", "cycles_exp"):
         value = getattr(options.objective, name)
-        if not isinstance(value, (int, float)) or value < 0:
-            c.add(f"objective.{name}", f"a non-negative number, got {value!r}")
+        if not isinstance(value, (int, float)) or not 0 <= value <= 16:
+            c.add(f"objective.{name}", f"a number from 0 to 16, got {value!r:.40}")
     if options.strategy not in ("auto", *STRATEGIES):
         c.add("strategy", f"one of auto, {', '.join(STRATEGIES)}, got {options.strategy!r}")
     if isinstance(options.seed, bool) or not isinstance(options.seed, int) or options.seed < 0:
@@ -96,7 +105,9 @@ def search(layer: Layer, arch: Arch, options: SearchOptions = SearchOptions(),
     started = time.perf_counter()
     constraints = resolve_constraints(arch, options)
     energy = energy if energy is not None else energy_model(arch, layer)
-    space = build_space(layer, arch, constraints)
+    seconds = options.budget.seconds
+    space = build_space(layer, arch, constraints,
+                        deadline=None if seconds is None else started + seconds)
     name = options.strategy
     if name == "auto":
         cap = options.budget.evaluations
