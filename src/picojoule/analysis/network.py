@@ -11,6 +11,7 @@ so a cached analysis gives the same numbers bit for bit.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from picojoule.analysis.cache import DiskCache, digest, layer_seed
+from picojoule.analysis.workers import exit_with_parent
 from picojoule.analysis.totals import total_stats
 from picojoule.arch.spec import Arch
 from picojoule.cost.stats import Stats
@@ -141,7 +143,8 @@ def analyze(network: Network, arch: Arch, options: SearchOptions | None = None, 
         for key, (layer, opts) in todo.items():
             done(key, _search_record(layer, arch, opts))
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)),
+                                 initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(_search_record, layer, arch, opts): key
                        for key, (layer, opts) in todo.items()}
             for fut in as_completed(futures):

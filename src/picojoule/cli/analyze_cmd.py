@@ -15,7 +15,7 @@ from rich.table import Table
 from picojoule.analysis import NetworkAnalysis, analyze
 from picojoule.arch.loader import load_arch
 from picojoule.cli.map_cmd import add_search_args, progress_bar, search_options
-from picojoule.cli.render import stats_table
+from picojoule.cli.render import compact_table, stats_table
 from picojoule.errors import SpecError
 from picojoule.mapping.text import format_mapping
 from picojoule.workload import load_model
@@ -45,9 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def layer_table(a: NetworkAnalysis) -> Table:
-    t = Table(title=escape(f"{a.network} on {a.arch.name}"), title_justify="left")
+    t = compact_table(f"{a.network} on {a.arch.name}")
     for col in ("layer", "shape", "energy (µJ)", "pJ/MAC", "cycles", "util", "search"):
-        t.add_column(col, justify="left" if col in ("layer", "shape", "search") else "right")
+        t.add_column(col, justify="left" if col in ("layer", "shape", "search") else "right",
+                     overflow="fold", no_wrap=col not in ("layer", "shape", "search"))
     for r in a.layers:
         if r.stats is None:
             t.add_row(escape(r.name), escape(r.layer.to_text()), "-", "-", "-", "-",

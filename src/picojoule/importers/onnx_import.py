@@ -48,10 +48,16 @@ def import_onnx(path: str | Path, batch: int | None = None, name: str | None = N
                                           f"{type(exc).__name__})") from None
     if not model.graph.node:
         raise SpecError.single(where, "graph", "an ONNX model with at least one node")
+    initializers = {init.name for init in model.graph.initializer}
     for value in model.graph.input:
         dims = value.type.tensor_type.shape.dim
         if dims and batch is not None and not dims[0].dim_value:
             dims[0].dim_value = batch
+        elif dims and batch is not None and batch != 1 and value.name not in initializers \
+                and dims[0].dim_value != batch:
+            raise SpecError.single(where, "--batch", (
+                f"1 or the model's own batch: input {value.name[:60]!r} has a fixed batch of "
+                f"{dims[0].dim_value} (export it with a dynamic batch axis to choose one)"))
     try:
         model = onnx.shape_inference.infer_shapes(model, data_prop=True)
     except Exception as exc:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from picojoule.errors import SpecError
-from picojoule.fileio import load_data, read_text
+from picojoule.errors import Collector, SpecError
+from picojoule.fileio import is_file, load_data, read_text, shown
 from picojoule.workload.network import Network
 
+MAX_BATCH = 2**20  # larger batches overflow no count, but are certainly a typo
+MAX_TOKENS = 2**24
 ACCEPTED = ("a zoo name (picojoule zoo list), a .onnx file, a .yaml/.json network file, "
             "a .net text network, a .txt list of layers, or a transformer config .json")
 
 
-def load_model(spec: str, batch: int = 1, phase: str = "prefill", seq_len: int | None = None,
+def load_model(spec: str | Path, batch: int = 1, phase: str = "prefill", seq_len: int | None = None,
                kv_len: int | None = None, where: str = "model",
                allow_unsupported: bool = False) -> Network:
     """A zoo name, ``.onnx``, ``.yaml``/``.json`` network, ``.net`` text, ``.txt`` layer list
@@ -25,18 +27,34 @@ def load_model(spec: str, batch: int = 1, phase: str = "prefill", seq_len: int |
     """
     from picojoule.workload import zoo
 
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise SpecError.single(where, "batch", f"a positive integer, got {batch!r}")
+    if not isinstance(spec, str | Path):
+        raise SpecError.single(where, "", f"{ACCEPTED}; got a {type(spec).__name__}")
+    spec = str(spec)
+    c = Collector(where)
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_BATCH:
+        c.add("batch", f"a positive integer up to {MAX_BATCH:,}, got {shown(batch)}")
+    if phase not in ("prefill", "decode"):
+        c.add("phase", f"prefill or decode, got {shown(phase)}")
+    for key, value in (("seq_len", seq_len), ("kv_len", kv_len)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or not 1 <= value <= MAX_TOKENS):
+            c.add(key, f"a positive integer up to {MAX_TOKENS:,}, got {shown(value)}")
+    c.raise_if_any()
     path = Path(spec)
-    if zoo.is_zoo_name(spec) and not path.is_file():
+    found = is_file(path)
+    if zoo.is_zoo_name(spec) and not found:
         return zoo.build(spec, batch, phase, seq_len, kv_len)
     suffix = path.suffix.lower()
-    if suffix in (".onnx", ".yaml", ".yml", ".json", ".net", ".txt") and not path.is_file():
-        raise SpecError.single(spec, "", "an existing file")
+    if suffix in (".onnx", ".yaml", ".yml", ".json", ".net", ".txt") and not found:
+        raise SpecError.single(shown(spec, 200)[1:-1], "", "an existing file")
+    if suffix != ".json" and suffix not in (".yaml", ".yml"):
+        _no_transformer_options(spec, phase, seq_len, kv_len)
     if suffix == ".onnx":
         from picojoule.importers.onnx_import import import_onnx
 
         return import_onnx(path, batch=batch, allow_unsupported=allow_unsupported)
+    if suffix in (".net", ".txt"):
+        _fixed_batch(spec, batch)
     if suffix == ".net":
         from picojoule.workload.network_io import network_from_text
 
@@ -64,14 +82,30 @@ def _load_document(path: Path, batch: int, phase: str, seq_len: int | None,
         config = config_from_mapping({"name": path.stem, **data}, where)
         return transformer_network(config, batch, phase, seq_len, kv_len)
     if isinstance(data, dict) and "nodes" in data:
+        _no_transformer_options(where, phase, seq_len, kv_len)
+        _fixed_batch(where, batch)
         return network_from_dict(data, where)
     raise SpecError.single(where, "", "a network (with 'nodes') or a transformer config "
                                       "(with 'model_type')")
 
 
+def _no_transformer_options(where: str, phase: str, seq_len: int | None,
+                            kv_len: int | None) -> None:
+    """Phase and token counts mean something only for transformers built from a config."""
+    if phase != "prefill" or seq_len is not None or kv_len is not None:
+        raise SpecError.single(where, "--phase/--seq/--kv", "no phase or sequence options: "
+                               "only zoo transformers and transformer configs take them")
+
+
+def _fixed_batch(where: str, batch: int) -> None:
+    """A saved network or layer list holds its own batch; another one cannot be applied."""
+    if batch != 1:
+        raise SpecError.single(where, "--batch", f"1 (a saved network keeps the batch it was "
+                                                 f"built with; its layers say N), got {batch}")
+
+
 def _layer_list(text: str, name: str, where: str) -> Network:
     """A network from one layer per line; unnamed layers become ``layer1``, ``layer2``..."""
-    from picojoule.errors import Collector
     from picojoule.workload.network import Node
     from picojoule.workload.text import parse_layer
 
