@@ -66,8 +66,9 @@ def _field(c: Collector, data: Mapping[str, Any], key: str, path: str, kind: str
     else:
         raise ValueError(kind)
     if not ok:
-        limit = f" at most 2**53" if "int" in kind else " (finite)" if "number" in kind else ""
-        c.add(where, f"a {kind}{limit}, got {shown(value)}")
+        huge = (isinstance(value, float) and not math.isfinite(value)) or (
+            isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT)
+        c.add(where, f"a {kind}{' (finite, up to 2**53)' if huge else ''}, got {shown(value)}")
         return default
     if key in LIMITS:
         low, high = LIMITS[key]

@@ -102,7 +102,8 @@ def layer_from_mapping(spec: Mapping[str, Any], where: str) -> Layer:
             low = 0 if key in ("pad", "pad_w") else 1
             if not isinstance(value, int) or isinstance(value, bool) or \
                     not low <= value <= MAX_SIZE:
-                c.add(key, f"an integer from {low} to 2**53, got {shown(value)}")
+                what = "a positive" if low else "a non-negative"
+                c.add(key, f"{what} integer up to 2**53, got {shown(value)}")
             else:
                 args[key] = value
         else:
