@@ -121,8 +121,9 @@ def parse_yaml(text: str, where: str) -> Any:
     if len(text) > MAX_DOCUMENT_BYTES:
         raise SpecError.single(where, "", f"a YAML document of at most "
                                           f"{MAX_DOCUMENT_BYTES // 2**20} MiB")
-    loader = _BoundedLoader(text)
+    loader: _BoundedLoader | None = None
     try:
+        loader = _BoundedLoader(text)
         return loader.get_single_data()
     except _Refused as exc:
         raise SpecError.single(where, "", f"a YAML document with {exc}") from None
@@ -137,7 +138,8 @@ def parse_yaml(text: str, where: str) -> Any:
         raise SpecError.single(where, "", f"a YAML document of ordinary values ({kind})") \
             from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def parse_json(text: str, where: str) -> Any:
