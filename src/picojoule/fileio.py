@@ -53,7 +53,7 @@ class _BoundedLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
         size = 1
-        if isinstance(node.value, list):
+        if node is not None and isinstance(node.value, list):
             for item in node.value:
                 for child in item if isinstance(item, tuple) else (item,):
                     size += self._sizes.get(id(child), 1)

@@ -192,7 +192,6 @@ def cli_case(draw: st.DrawFn) -> tuple[list[str], dict[str, str]]:
 def onnx_base() -> bytes:
     """A small valid ONNX graph (conv, relu, pool, gemm) with a symbolic batch."""
     import numpy as np
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     inits = [numpy_helper.from_array(np.zeros(shape, np.float32), name) for name, shape in

@@ -90,7 +90,7 @@ def run_case(argv: list[str], files: dict[Path, bytes], tally: Tally) -> str:
                 code = exc.code if isinstance(exc.code, int) else 2
     except _Hang:
         return _count(tally, argv, "hang", f"over {LIMIT_SECONDS:g} s")
-    except BaseException:  # noqa: BLE001 - every escape is the finding
+    except BaseException:
         return _count(tally, argv, "traceback", traceback.format_exc())
     return _count(tally, argv, *classify(argv, code, out.getvalue(), err.getvalue()))
 

@@ -13,12 +13,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import fuzz_cases as cases
 import pytest
+from fuzz_harness import Tally, run_case, run_subprocess
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import fuzz_cases as cases
-from fuzz_harness import Tally, run_case, run_subprocess
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 FAMILIES: dict[str, tuple[Callable[[], st.SearchStrategy], int]] = {
@@ -72,7 +71,8 @@ SUBPROCESS_CASES = [
     ["map", "--arch", "eyeriss", "--layer", "gemm M=4 N=4 K=4", "--budget", "infs"],
 ]
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+    f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n"
+    for a, b in zip("abcdefgh", "bcdefghi", strict=True))
 BOMB += "name: *i\n"
 
 

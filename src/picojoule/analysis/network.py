@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from picojoule.analysis.cache import DiskCache, digest, layer_seed
-from picojoule.analysis.workers import exit_with_parent
 from picojoule.analysis.totals import total_stats
+from picojoule.analysis.workers import exit_with_parent
 from picojoule.arch.spec import Arch
 from picojoule.cost.stats import Stats
 from picojoule.errors import Problem, SpecError

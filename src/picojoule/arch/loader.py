@@ -11,7 +11,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from picojoule.arch.spec import DATAFLOW_NAMES, SPARSE_ACTIONS, SPARSE_FORMATS, Arch, Compute, Fanout, StorageLevel
+from picojoule.arch.spec import (
+    DATAFLOW_NAMES,
+    SPARSE_ACTIONS,
+    SPARSE_FORMATS,
+    Arch,
+    Compute,
+    Fanout,
+    StorageLevel,
+)
 from picojoule.errors import Collector, SpecError
 from picojoule.fileio import is_file, load_data, parse_yaml, shown
 from picojoule.tech.components import MEMORY_KINDS
@@ -119,7 +127,8 @@ def _level(c: Collector, data: Any, path: str) -> StorageLevel | None:
         c.add(f"{path}.kind", f"one of {', '.join(MEMORY_KINDS)}, got {shown(kind)}")
     keeps_raw = data.get("keeps", list(OPERAND_NAMES))
     if not isinstance(keeps_raw, list) or any(k not in OPERAND_NAMES for k in keeps_raw):
-        c.add(f"{path}.keeps", f"a list drawn from {', '.join(OPERAND_NAMES)}, got {shown(keeps_raw)}")
+        c.add(f"{path}.keeps", f"a list drawn from {', '.join(OPERAND_NAMES)}, got "
+                               f"{shown(keeps_raw)}")
         keeps_raw = []
     width = _field(c, data, "width_bits", path, "positive int", required=True, default=1)
     capacity = _field(c, data, "capacity_bits", path, "positive int")

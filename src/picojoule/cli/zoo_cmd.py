@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
+
 from picojoule.cli.render import compact_table
 
 

@@ -28,7 +28,6 @@ from picojoule.mapping.batch import batch_of_one
 from picojoule.mapping.spec import Mapping
 from picojoule.workload.einsum import Layer
 
-
 MAX_BUDGET_SECONDS = 86_400.0  # a day per search: a larger time budget is a typo
 MAX_BUDGET_EVALUATIONS = 10**10  # ~a day of costing at 100k mappings/s
 

@@ -109,10 +109,11 @@ def layer_from_mapping(spec: Mapping[str, Any], where: str) -> Layer:
         else:
             c.add(shown(key)[1:-1], f"one of the {kind} keys {', '.join(allowed)}, name, bits, "
                                     f"{', '.join(_BITS)}, {', '.join(_DENSITY)}")
-    for options in REQUIRED[kind]:
+    required = REQUIRED[str(kind)]
+    for options in required:
         if not any(k in spec for k in options):
             c.add(options[0], f"a size for {' or '.join(options)} (a {kind} layer is defined "
-                              f"by {', '.join('/'.join(o) for o in REQUIRED[kind])})")
+                              f"by {', '.join('/'.join(o) for o in required)})")
     c.raise_if_any()
     if kind == "conv2d":
         _resolve_output_size(args, c)
