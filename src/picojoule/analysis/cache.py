@@ -61,7 +61,7 @@ class DiskCache:
             data = json.loads(path.read_text())
         except FileNotFoundError:
             return None
-        except (OSError, json.JSONDecodeError):
+        except (OSError, ValueError, RecursionError):
             return None  # a damaged record is searched again and overwritten
         return data if isinstance(data, dict) and data.get("version") == VERSION else None
 
