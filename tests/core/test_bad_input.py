@@ -9,8 +9,8 @@ from importlib import resources
 import pytest
 
 from picojoule.cli.main import main
-from picojoule.fileio import MAX_EXPANDED_NODES, MAX_NESTING, parse_yaml, shown
 from picojoule.errors import SpecError
+from picojoule.fileio import MAX_EXPANDED_NODES, MAX_NESTING, parse_yaml, shown
 
 PRESET = resources.files("picojoule.arch").joinpath("presets/eyeriss.yaml").read_text()
 
