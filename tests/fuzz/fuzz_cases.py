@@ -124,12 +124,30 @@ def mapping_case(draw: st.DrawFn) -> tuple[list[str], dict[str, str]]:
              "{dir}/m.map", "--json"], {"m.map": text})
 
 
+CONFIG_YAML = """model_type: llama
+hidden_size: 64
+num_hidden_layers: 2
+num_attention_heads: 4
+num_key_value_heads: 2
+intermediate_size: 128
+vocab_size: 1000
+max_position_embeddings: 256
+"""
+
+
 @st.composite
 def network_case(draw: st.DrawFn) -> tuple[list[str], dict[str, str]]:
-    if draw(st.booleans()):
+    which = draw(st.integers(0, 2))
+    if which == 0:
         name, text = "n.yaml", draw(mutated_text(NETWORK_YAML))
-    else:
+    elif which == 1:
         name, text = "n.txt", "\n".join(draw(st.lists(layer_text(), min_size=0, max_size=3)))
+    else:  # a transformer config, with phase and sequence flags
+        flags = draw(st.lists(st.sampled_from(("--phase", "--seq", "--kv", "--batch")),
+                              max_size=2, unique=True))
+        return (["zoo", "show", "{dir}/c.yaml", *(x for f in flags for x in (
+            f, draw(st.sampled_from(FLAG_VALUES[f]))))], {"c.yaml": draw(mutated_text(
+                CONFIG_YAML))})
     if draw(st.booleans()):
         return (["zoo", "show", f"{{dir}}/{name}"], {name: text})
     return (["analyze", f"{{dir}}/{name}", "--arch", "eyeriss", "--budget", BUDGET,
@@ -170,8 +188,11 @@ def cli_case(draw: st.DrawFn) -> tuple[list[str], dict[str, str]]:
         layer = draw(st.sampled_from((SMALL_LAYER, "fc C=32 M=10",
                                       "gemm M=17592186044416 N=1 K=1")))
         if "gemm M=17592186044416" in layer:  # a huge dim: only with a short time budget
-            flags = [f for f in flags if f not in FLAG_VALUES["--budget"]] + ["--budget",
-                                                                               "1s"]
+            pairs = [(f, v) for f, v in zip(flags[::2], flags[1::2], strict=True)
+                     if f != "--budget"]
+            flags = [x for pair in pairs for x in pair] + ["--budget", "1s"]
+        elif "--budget" not in flags:  # the default (200,000 evaluations) is a real search
+            flags += ["--budget", BUDGET]
         return (["map", "--arch", draw(st.sampled_from(PRESETS)), "--layer", layer,
                  *flags, "--json"], files)
     if command == "analyze":
