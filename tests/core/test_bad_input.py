@@ -193,3 +193,25 @@ def test_version_flag(capsys) -> None:
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0 and capsys.readouterr().out.startswith("picojoule ")
+
+
+def test_onnx_with_non_utf8_names(capsys, tmp_path) -> None:
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = numpy_helper.from_array(np.zeros((10, 16), np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["x", "w"], ["y"], name="head", transB=1)], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]) \
+        .SerializeToString()
+    (tmp_path / "m.onnx").write_bytes(data.replace(b"head", b"he\xffd"))  # same length
+    code, _, err = run(capsys, "zoo", "show", str(tmp_path / "m.onnx"))
+    assert code == 2 and "names are UTF-8 text" in error_lines(err)[0]
+
+
+def test_analyze_of_vector_ops_only(capsys, tmp_path) -> None:
+    (tmp_path / "n.yaml").write_text("nodes:\n- {name: r, vector: relu, elements: 64}\n")
+    code, _, err = run(capsys, "analyze", str(tmp_path / "n.yaml"), "--arch", "eyeriss")
+    assert code == 2 and "at least one einsum layer" in error_lines(err)[0]

@@ -108,6 +108,10 @@ def analyze(network: Network, arch: Arch, options: SearchOptions | None = None, 
     ``progress`` is called with a layer's name as each distinct layer is done."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise SpecError.single("workers", "", f"a positive integer, got {workers!r}")
+    if not network.layers:
+        raise SpecError.single(network.name, "", "a network with at least one einsum layer "
+                               "(conv2d, fc, gemm, bmm) to map; this one has only vector "
+                               "operations")
     options = options or SearchOptions(budget=Budget(DEFAULT_EVALUATIONS))
     check_options(options)  # here, not in a worker: every problem at once, no traceback
     started = time.perf_counter()
