@@ -43,13 +43,16 @@ def parse_layer(text: str, where: str = "<layer text>") -> Layer:
                                           f"(kinds: {', '.join(KINDS)})")
     c = Collector(where)
     values: dict[str, Any] = {}
+    repeated: set[str] = set()
     for word in words[1:]:
         key, sep, value = word.partition("=")
         if not sep or not key:
             c.add(shown(word)[1:-1], "KEY=VALUE")
             continue
         if key in values:
-            c.add(shown(key)[1:-1], "each key once")
+            if key not in repeated:
+                c.add(shown(key)[1:-1], "each key once")
+                repeated.add(key)
             continue
         if key == "name":
             values[key] = value
