@@ -215,3 +215,18 @@ def test_analyze_of_vector_ops_only(capsys, tmp_path) -> None:
     (tmp_path / "n.yaml").write_text("nodes:\n- {name: r, vector: relu, elements: 64}\n")
     code, _, err = run(capsys, "analyze", str(tmp_path / "n.yaml"), "--arch", "eyeriss")
     assert code == 2 and "at least one einsum layer" in error_lines(err)[0]
+
+
+def test_control_characters_in_input_stay_on_one_line(capsys, tmp_path) -> None:
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(  # an op type with a newline and a terminal escape in it
+        [helper.make_node("Re\nlu\x1b[31m", ["x"], ["y"], name="r")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    (tmp_path / "m.onnx").write_bytes(helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString())
+    code, _, err = run(capsys, "zoo", "show", str(tmp_path / "m.onnx"))
+    lines = error_lines(err)
+    assert code == 2 and len(lines) == 1 and "\x1b" not in err
+    assert "Re\\nlu\\x1b[31m" in lines[0]  # shown escaped

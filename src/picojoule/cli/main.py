@@ -49,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PicojouleError as exc:
         lines = [str(p) for p in exc.problems] if isinstance(exc, SpecError) else [str(exc)]
         for line in lines:
+            # one line per problem: control characters from the input (newlines, terminal
+            # escapes) are shown escaped, never printed raw
+            line = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in line)
             if len(line) > MAX_ERROR_LINE:
                 line = line[:MAX_ERROR_LINE - 3] + "..."
             print(f"picojoule: error: {line}", file=sys.stderr)
