@@ -35,7 +35,7 @@ def test_evaluate_json_document(capsys):
 
 @pytest.mark.parametrize("argv, expected", [
     (["--arch", "eyerisss"], "--arch: a preset"),
-    (["--layer", "conv2d C=-3 M=32"], "--layer: C: a positive integer"),
+    (["--layer", "conv2d C=-3 M=32 P=8 Q=8 R=3 S=3"], "--layer: C: a positive integer"),
     (["--layer", "conv3d C=3"], "--layer: kind: one of"),
 ])
 def test_bad_flags(capsys, argv, expected):

@@ -152,6 +152,10 @@ def analyze(network: Network, arch: Arch, options: SearchOptions | None = None, 
     processes by default), cost every layer; ``progress`` is called with a layer's name as
     each distinct layer is done. ``context`` brings the estimator registry, the store of
     searched layers (``cache_dir`` is a shorthand for a JSON store) and the executor."""
+    if not network.layers:
+        raise SpecError.single(network.name, "", "a network with at least one einsum layer "
+                               "(conv2d, fc, gemm, bmm) to map; this one has only vector "
+                               "operations")
     ctx = _edge_context(context, workers, cache_dir)
     options = normalize_options(options or SearchOptions(budget=Budget(DEFAULT_EVALUATIONS)),
                                 ctx)  # here, not in a worker: every problem at once

@@ -5,6 +5,7 @@ Presets live in ``presets/*.yaml`` beside this file, each figure with its source
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 from picojoule.arch.sparse import parse_level_sparse
 from picojoule.arch.spec import (
+    DATAFLOW_NAMES,
     PSUM_REFILLS,
     SPARSE_ACTIONS,
     SPARSE_FORMATS,
@@ -21,11 +23,33 @@ from picojoule.arch.spec import (
     StorageLevel,
 )
 from picojoule.errors import Collector, SpecError
-from picojoule.fileio import load_data, parse_yaml
+from picojoule.fileio import is_file, load_data, parse_yaml, shown
 from picojoule.tech.components import MEMORY_KINDS
+from picojoule.tech.scaling import supported_nodes_nm, voltage_range_v
 from picojoule.workload.einsum import OPERAND_NAMES
 
 _NUM = (int, float)
+MAX_INT = 2**53  # every count stays exact in a float64
+
+# Ranges that make physical sense (inclusive), per field name; see docs/errors.md. Policy
+# bounds that catch typos and units slips, wide enough for any real design.
+LIMITS: dict[str, tuple[float, float]] = {
+    "clock_hz": (1e3, 1e11),  # 1 kHz .. 100 GHz
+    "read_bandwidth_bits": (1e-3, 1e12),  # bits per cycle per instance
+    "write_bandwidth_bits": (1e-3, 1e12),
+    "read_energy_pj": (0.0, 1e7),  # per access: up to 10 uJ
+    "write_energy_pj": (0.0, 1e7),
+    "mac_energy_pj": (0.0, 1e7),
+    "area_um2": (0.0, 1e12),  # up to 1 m^2
+    "static_power_mw": (0.0, 1e7),  # up to 10 kW
+    "wire_energy_pj_per_bit_mm": (0.0, 1e3),
+    "pe_pitch_um": (0.0, 1e5),  # up to 10 cm
+    "x": (1, 2**16),  # fan-out per axis
+    "y": (1, 2**16),
+    "width_bits": (1, 2**20),
+    "metadata_bits": (1, 64),
+}
+MAX_PES = 2**24  # compute instances of a whole design
 
 
 def _field(c: Collector, data: Mapping[str, Any], key: str, path: str, kind: str,
@@ -39,9 +63,10 @@ def _field(c: Collector, data: Mapping[str, Any], key: str, path: str, kind: str
     value = data[key]
     if kind in ("positive int", "non-negative int"):
         ok = isinstance(value, int) and not isinstance(value, bool) and (
-            value > 0 if kind == "positive int" else value >= 0)
+            value > 0 if kind == "positive int" else value >= 0) and value <= MAX_INT
     elif kind in ("positive number", "non-negative number"):
         ok = isinstance(value, _NUM) and not isinstance(value, bool) and (
+            math.isfinite(value) if isinstance(value, float) else abs(value) <= MAX_INT) and (
             value > 0 if kind == "positive number" else value >= 0)
         value = float(value) if ok else value
     elif kind == "bool":
@@ -51,8 +76,15 @@ def _field(c: Collector, data: Mapping[str, Any], key: str, path: str, kind: str
     else:
         raise ValueError(kind)
     if not ok:
-        c.add(where, f"a {kind}, got {value!r}")
+        huge = (isinstance(value, float) and not math.isfinite(value)) or (
+            isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT)
+        c.add(where, f"a {kind}{' (finite, up to 2**53)' if huge else ''}, got {shown(value)}")
         return default
+    if key in LIMITS:
+        low, high = LIMITS[key]
+        if not low <= value <= high:
+            c.add(where, f"a value between {low:g} and {high:g}, got {shown(value)}")
+            return default
     return value
 
 
@@ -102,10 +134,11 @@ def _level(c: Collector, data: Any, path: str) -> StorageLevel | None:
     name = _field(c, data, "name", path, "string", required=True, default="?")
     kind = _field(c, data, "kind", path, "string", required=True, default="sram")
     if kind not in MEMORY_KINDS:
-        c.add(f"{path}.kind", f"one of {', '.join(MEMORY_KINDS)}, got {kind!r}")
+        c.add(f"{path}.kind", f"one of {', '.join(MEMORY_KINDS)}, got {shown(kind)}")
     keeps_raw = data.get("keeps", list(OPERAND_NAMES))
     if not isinstance(keeps_raw, list) or any(k not in OPERAND_NAMES for k in keeps_raw):
-        c.add(f"{path}.keeps", f"a list drawn from {', '.join(OPERAND_NAMES)}, got {keeps_raw!r}")
+        c.add(f"{path}.keeps", f"a list drawn from {', '.join(OPERAND_NAMES)}, got "
+                               f"{shown(keeps_raw)}")
         keeps_raw = []
     width = _field(c, data, "width_bits", path, "positive int", required=True, default=1)
     capacity = _field(c, data, "capacity_bits", path, "positive int")
@@ -117,7 +150,7 @@ def _level(c: Collector, data: Any, path: str) -> StorageLevel | None:
     sparse_format = _field(c, data, "sparse_format", path, "string", default="none")
     if sparse_format not in SPARSE_FORMATS:
         c.add(f"{path}.sparse_format", f"one of {', '.join(SPARSE_FORMATS)}, got "
-                                       f"{sparse_format!r}")
+                                       f"{shown(sparse_format)}")
     if capacity is None and kind in ("sram", "regfile"):
         c.add(f"{path}.capacity_bits", f"required for on-chip {kind} (or give depth)")
     return StorageLevel(
@@ -171,7 +204,7 @@ def arch_from_mapping(data: Any, where: str) -> Arch:
                            "sparse_action"}, "compute")
     action = _field(c, comp_raw, "sparse_action", "compute", "string", default="none")
     if action not in SPARSE_ACTIONS:
-        c.add("compute.sparse_action", f"one of {', '.join(SPARSE_ACTIONS)}, got {action!r}")
+        c.add("compute.sparse_action", f"one of {', '.join(SPARSE_ACTIONS)}, got {shown(action)}")
     precisions = comp_raw.get("precisions", ["int8", "int16"])
     if not isinstance(precisions, list) or any(p not in _PRECISIONS for p in precisions):
         c.add("compute.precisions", f"a list drawn from {', '.join(_PRECISIONS)}")
@@ -204,8 +237,28 @@ def arch_from_mapping(data: Any, where: str) -> Arch:
         sources=tuple(sources),
         description=str(data.get("description", "")),
     )
+    _check_design(c, arch)
     c.raise_if_any()
     return arch
+
+
+def _check_design(c: Collector, arch: Arch) -> None:
+    """Ranges that depend on several fields: dataflow name, node and voltage, array size."""
+    if arch.dataflow is not None and arch.dataflow not in DATAFLOW_NAMES:
+        c.add("dataflow", f"one of {', '.join(DATAFLOW_NAMES)}, got {shown(arch.dataflow)}")
+    low, high = supported_nodes_nm()
+    if not low <= arch.node_nm <= high:
+        c.add("node_nm", f"a node between {low:g} and {high:g} nm (the range of the "
+                         f"technology scaling data), got {arch.node_nm:g}")
+    else:
+        v_low, v_high = voltage_range_v(arch.node_nm)
+        if not v_low <= arch.voltage_v <= v_high:
+            c.add("voltage_v", f"a supply between {v_low:g} and {v_high:g} V at "
+                               f"{arch.node_nm:g} nm, got {arch.voltage_v:g}")
+    pes = math.prod(lvl.fanout.size for lvl in arch.levels)
+    if pes > MAX_PES:
+        c.add("levels", f"at most {MAX_PES:,} compute instances (the product of every "
+                        f"fan-out), got {pes:,}")
 
 
 def load_arch_file(path: str | Path) -> Arch:
@@ -220,7 +273,7 @@ def preset_names() -> list[str]:
 def load_preset(name: str) -> Arch:
     if name not in preset_names():
         raise SpecError.single("--arch", "", f"a preset ({', '.join(preset_names())}) or an "
-                                             f"architecture YAML file, got {name!r}")
+                                             f"architecture YAML file, got {shown(name)}")
     text = resources.files("picojoule.arch").joinpath(f"presets/{name}.yaml").read_text()
     return arch_from_mapping(parse_yaml(text, f"preset {name}"), f"preset {name}")
 
@@ -228,7 +281,7 @@ def load_preset(name: str) -> Arch:
 def load_arch(spec: str | Path) -> Arch:
     """A preset name or a path to an architecture YAML file."""
     text = str(spec)
-    if text.endswith((".yaml", ".yml")) or Path(text).is_file():
+    if text.endswith((".yaml", ".yml")) or is_file(text):
         return load_arch_file(text)
     return load_preset(text)
 
@@ -237,7 +290,7 @@ def load_base_data(spec: str, where: str) -> dict[str, Any]:
     """The YAML form (a plain dict) of a preset or an architecture file, for tools that edit
     an architecture as data before validating it (design-space exploration)."""
     text = str(spec)
-    if text.endswith((".yaml", ".yml")) or Path(text).is_file():
+    if text.endswith((".yaml", ".yml")) or is_file(text):
         data = load_data(text, "architecture file")
     elif text in preset_names():
         data = parse_yaml(resources.files("picojoule.arch").joinpath(

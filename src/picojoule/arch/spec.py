@@ -61,6 +61,10 @@ class StorageLevel:
 SPARSE_FORMATS = ("none", "bitmask", "rle", "coordinate")
 SPARSE_ACTIONS = ("none", "gate", "skip")
 PSUM_REFILLS = ("single", "multicast")
+# The mapper's named dataflows and their short names (``picojoule.mapper.constraints``; a test
+# keeps the two lists equal, since arch sits below mapper).
+DATAFLOW_NAMES = ("any", "weight-stationary", "output-stationary", "input-stationary",
+                  "row-stationary", "ws", "os", "is", "rs", "none")
 
 
 @dataclass(frozen=True)

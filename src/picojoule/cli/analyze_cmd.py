@@ -21,7 +21,7 @@ from picojoule.cli.carbon_option import (
 )
 from picojoule.cli.notes import stats_notes, utilization_notes
 from picojoule.cli.options import add_search_args, prepare_output, progress_bar, search_options
-from picojoule.cli.render import stats_table
+from picojoule.cli.render import compact_table, stats_table
 from picojoule.errors import Collector, SpecError
 from picojoule.importers import load_model
 from picojoule.mapping.text import format_mapping
@@ -84,9 +84,10 @@ def parse_bits(text: str) -> dict[str, int]:
 
 
 def layer_table(a: NetworkAnalysis) -> Table:
-    t = Table(title=escape(f"{a.network} on {a.arch.name}"), title_justify="left")
+    t = compact_table(f"{a.network} on {a.arch.name}")
     for col in ("layer", "shape", "energy (µJ)", "pJ/MAC", "cycles", "util", "search"):
-        t.add_column(col, justify="left" if col in ("layer", "shape", "search") else "right")
+        t.add_column(col, justify="left" if col in ("layer", "shape", "search") else "right",
+                     overflow="fold", no_wrap=col not in ("layer", "shape", "search"))
     for r in a.layers:
         if r.stats is None:
             t.add_row(escape(r.name), escape(r.layer.to_text()), "-", "-", "-", "-",

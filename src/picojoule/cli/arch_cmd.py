@@ -6,9 +6,9 @@ import argparse
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from picojoule.arch.loader import load_arch, preset_names
+from picojoule.cli.render import compact_table
 from picojoule.cost.energy import energy_model
 from picojoule.workload.einsum import gemm
 
@@ -24,10 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     console = Console()
-    table = Table()
+    table = compact_table()
     table.add_column("preset", no_wrap=True)
     for col in ("PEs", "levels", "node", "clock", "dataflow"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col != "levels")
     for name in preset_names():
         a = load_arch(name)
         table.add_row(name, str(a.num_pes), escape(" > ".join(lv.name for lv in a.levels)),
@@ -45,12 +45,15 @@ def run_show(args: argparse.Namespace) -> int:
                   f"{', systolic' if arch.systolic else ''}")
     # Per-action energies for a representative INT8 layer (MAC energy depends on precision).
     model = energy_model(arch, gemm(8, 8, 8))
-    table = Table("level", "kind", "count", "capacity", "width", "keeps", "fan-out",
-                  "read pJ", "write pJ", title="storage (outermost first)")
+    table = compact_table("storage (outermost first)")
+    for col in ("level", "kind", "count", "KiB", "bits", "keeps", "fan-out", "read pJ",
+                "write pJ"):
+        table.add_column(col, no_wrap=True, justify="left" if col in ("level", "kind", "keeps")
+                         else "right")
     for lvl, inst, le in zip(arch.levels, arch.instances, model.levels, strict=True):
-        cap = "∞" if lvl.capacity_bits is None else f"{lvl.capacity_bits / 8 / 1024:g} KiB"
+        cap = "∞" if lvl.capacity_bits is None else f"{lvl.capacity_bits / 8 / 1024:.4g}"
         fan = f"{lvl.fanout.x}×{lvl.fanout.y}" if lvl.fanout.size > 1 else ""
-        table.add_row(escape(lvl.name), escape(lvl.kind), str(inst), cap, f"{lvl.width_bits} b",
+        table.add_row(escape(lvl.name), escape(lvl.kind), str(inst), cap, str(lvl.width_bits),
                       " ".join(k[0].upper() for k in sorted(lvl.keeps)), fan,
                       f"{le.read_pj:.4g}", f"{le.write_pj:.4g}")
     console.print(table)

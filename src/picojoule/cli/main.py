@@ -11,7 +11,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from picojoule import __version__
 from picojoule.errors import PicojouleError, SpecError
+
+MAX_ERROR_LINE = 400  # characters of one error line; a value quoted in it is cut, not dumped
 
 # Subcommand modules under picojoule.cli; each defines register(subparsers) and sets `func`.
 COMMAND_MODULES = ("evaluate", "arch_cmd", "demo", "zoo_cmd", "map_cmd", "analyze_cmd",
@@ -23,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="picojoule",
         description="Where do the joules go? Energy, cycles and area of NN layers on accelerators.",
     )
+    parser.add_argument("--version", action="version", version=f"picojoule {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -46,6 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PicojouleError as exc:
         lines = [str(p) for p in exc.problems] if isinstance(exc, SpecError) else [str(exc)]
         for line in lines:
+            # one line per problem: control characters from the input (newlines, terminal
+            # escapes) are shown escaped, never printed raw
+            line = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in line)
+            if len(line) > MAX_ERROR_LINE:
+                line = line[:MAX_ERROR_LINE - 3] + "..."
             print(f"picojoule: error: {line}", file=sys.stderr)
         return 2
     except BrokenPipeError:

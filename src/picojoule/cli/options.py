@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from picojoule.errors import Collector, SpecError
+from picojoule.fileio import shown
 from picojoule.mapper import Budget, Objective, SearchOptions, dataflow, load_constraints
 from picojoule.mapper.constraints import natural
+from picojoule.mapper.search import MAX_BUDGET_EVALUATIONS, MAX_BUDGET_SECONDS
 from picojoule.mapper.strategies import STRATEGIES, strategy_from_name
 
 
@@ -42,7 +45,7 @@ def parse_objective(text: str, c: Collector) -> Objective:
             a = -1.0
         if 0.0 <= a <= 1.0:
             return Objective(a, 1.0 - a)
-    c.add("--objective", f"energy, cycles, edp or mix:A with 0 <= A <= 1, got {text!r}")
+    c.add("--objective", f"energy, cycles, edp or mix:A with 0 <= A <= 1, got {shown(text)}")
     return Objective()
 
 
@@ -54,15 +57,17 @@ def parse_budget(text: str, c: Collector) -> Budget:
         try:
             if part.endswith("s"):
                 seconds = float(part[:-1])
-                ok = seconds > 0
+                ok = math.isfinite(seconds) and 0 < seconds <= MAX_BUDGET_SECONDS
             else:
-                evaluations = int(part)
-                ok = evaluations > 0
+                evaluations = int(part) if len(part) <= 20 else 0
+                ok = 0 < evaluations <= MAX_BUDGET_EVALUATIONS
         except ValueError:
             ok = False
         if not ok:
-            c.add("--budget", f"a positive count of evaluations (200000), seconds (5s) or "
-                              f"both (200000,5s), got {text!r}")
+            c.add("--budget", f"a positive count of evaluations (200000, at most "
+                              f"{MAX_BUDGET_EVALUATIONS:.0e}), seconds (5s, at most "
+                              f"{MAX_BUDGET_SECONDS:g}s) or both (200000,5s), got "
+                              f"{shown(text)}")
             return Budget()
     return Budget(evaluations, seconds)
 
@@ -72,7 +77,7 @@ def search_options(args: argparse.Namespace, arch_dataflow: str | None) -> Searc
     objective = parse_objective(args.objective, c)
     budget = parse_budget(args.budget, c)
     if args.strategy not in STRATEGIES:
-        c.add("--strategy", f"one of {', '.join(STRATEGIES)}, got {args.strategy!r}")
+        c.add("--strategy", f"one of {', '.join(STRATEGIES)}, got {shown(args.strategy)}")
     base = natural(arch_dataflow)
     if args.dataflow:
         try:
@@ -108,5 +113,5 @@ def prepare_output(flag: str, path: str) -> None:
         with target.open("a"):
             pass
     except OSError as exc:
-        raise SpecError.single(flag, "", f"a writable file path, got {path!r} "
+        raise SpecError.single(flag, "", f"a writable file path, got {shown(path)} "
                                          f"({exc.strerror})") from None

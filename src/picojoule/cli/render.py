@@ -3,6 +3,7 @@ from ``Stats``; drawing only happens here."""
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -18,9 +19,16 @@ def _eng(value: float) -> str:
     return f"{value:.3e}"
 
 
+def compact_table(title: str | None = None) -> Table:
+    """A table that stays readable in an 80-column terminal: a rule under the header and
+    single spaces between columns instead of a box."""
+    return Table(title=escape(title) if title else None, title_justify="left",
+                 box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True)
+
+
 def stats_table(result: Result, title: str) -> Table:
     """Level x operand rows (reads, fills, updates, energy), then MAC, static, network."""
-    table = Table(title=escape(title), title_justify="left")
+    table = compact_table(title)
     for col in ("level", "operand", "reads", "fills", "updates", "energy (pJ)", "share"):
         table.add_column(col, justify="left" if col in ("level", "operand") else "right")
     total = result.energy_pj or 1.0

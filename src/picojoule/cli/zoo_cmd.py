@@ -8,7 +8,8 @@ import sys
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+
+from picojoule.cli.render import compact_table
 
 
 def register(subparsers: Any) -> None:
@@ -42,7 +43,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(file=sys.stdout, width=max(Console().width, 120))
+    console = Console(file=sys.stdout)
     if args.zoo_command == "list":
         return _list(args, console)
     return _show(args, console)
@@ -60,11 +61,12 @@ def _list(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
-    table = Table(title="picojoule zoo (batch 1; transformers: prefill, 128 tokens; "
-                        "ViT 197 tokens)")
+    table = compact_table("picojoule zoo (batch 1; transformers: prefill, 128 tokens; "
+                          "ViT 197 tokens)")
     for col, justify in (("name", "left"), ("GMACs", "right"), ("params (M)", "right"),
                          ("layers", "right"), ("description", "left"), ("source", "left")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        table.add_column(col, justify=justify,  # type: ignore[arg-type]
+                         no_wrap=col not in ("description", "source"), overflow="fold")
     for r in rows:
         table.add_row(r["name"], f"{r['macs'] / 1e9:.3f}", f"{r['params'] / 1e6:.2f}",
                       str(r["layers"]), r["description"], r["source"])
@@ -88,7 +90,7 @@ def _show(args: argparse.Namespace, console: Console) -> int:
             print(json.dumps({"name": net.name, "params": net.params,
                               "footprint": [r.__dict__ for r in rows], **net.info}, indent=1))
             return 0
-        table = Table(title=f"{net.name}: memory footprint ({net.params / 1e9:.3f} B params)")
+        table = compact_table(f"{net.name}: memory footprint ({net.params / 1e9:.3f} B params)")
         for col in ("precision", "weights (GB)", "KV cache / token (bytes)",
                     f"KV cache at batch {net.info.get('batch', 1)} x "
                     f"{net.info.get('context', 0)} (GB)"):
@@ -101,10 +103,11 @@ def _show(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         print(json.dumps(network_to_dict(net), indent=1))
         return 0
-    table = Table(title=f"{net.name} ({', '.join(f'{k}={v}' for k, v in net.meta)})")
+    table = compact_table(f"{net.name} ({', '.join(f'{k}={v}' for k, v in net.meta)})")
     for col, justify in (("name", "left"), ("type", "left"), ("shape", "left"),
                          ("MACs", "right"), ("params", "right"), ("activations", "right")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        table.add_column(col, justify=justify,  # type: ignore[arg-type]
+                         no_wrap=col in ("MACs", "params", "activations"), overflow="fold")
     if args.distinct:
         table.add_column("count", justify="right")
         by_name = {n.name: n for n in net.nodes}

@@ -24,17 +24,17 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import types
-import typing
 from collections.abc import Iterator
-from dataclasses import MISSING, dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import torch
 from torch import nn
 
-from picojoule.errors import Collector, Problem, SpecError
+from picojoule.decode import decode_dataclass, join
+from picojoule.errors import Collector, SpecError
+from picojoule.fileio import is_file, parse_json, read_text
 
 __all__ = [
     "LayerOverride",
@@ -175,15 +175,12 @@ def load_config(text_or_path: str | Path) -> TransformConfig:
 def _read_json(text_or_path: str | Path) -> tuple[str, Any]:
     if isinstance(text_or_path, Path) or not str(text_or_path).lstrip().startswith("{"):
         path = Path(text_or_path)
-        if not path.is_file():
-            raise SpecError.single(str(path), "", "an existing JSON file or JSON text")
-        where, text = str(path), path.read_text()
+        if not is_file(path):
+            raise SpecError.single(str(path)[:200], "", "an existing JSON file or JSON text")
+        where, text = str(path), read_text(path, "JSON file")
     else:
         where, text = "<json>", str(text_or_path)
-    try:
-        return where, json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SpecError.single(where, f"line {exc.lineno}", f"valid JSON ({exc.msg})") from None
+    return where, parse_json(text, where)
 
 
 def _to_jsonable(value: Any) -> Any:
@@ -203,95 +200,20 @@ def _decode_config(data: Any, where: str, field: str, base: type) -> Any:
     cls = _REGISTRY.get(kind) if isinstance(kind, str) else None
     if cls is None or not issubclass(cls, base):
         known = sorted(k for k, v in _REGISTRY.items() if issubclass(v, base))
-        raise SpecError.single(where, _join(field, "kind"), f"one of {known}")
+        raise SpecError.single(where, join(field, "kind"), f"one of {known}")
     body = {k: v for k, v in data.items() if k != "kind"}
     return _decode_dataclass(cls, body, where, field)
 
 
-def _decode_dataclass(cls: type, data: Any, where: str, field: str) -> Any:
-    if not isinstance(data, dict):
-        raise SpecError.single(where, field, f"a JSON object ({cls.__name__})")
-    hints = typing.get_type_hints(cls)
-    known = {f.name: f for f in fields(cls)}
-    c = Collector(where)
-    for key in data:
-        if key not in known:
-            c.add(_join(field, key), f"no such field; known fields: {sorted(known)}")
-    kwargs: dict[str, Any] = {}
-    for name, f in known.items():
-        if name in data:
-            try:
-                kwargs[name] = _decode(hints[name], data[name], where, _join(field, name))
-            except SpecError as exc:
-                c.extend(exc.problems)
-        elif f.default is MISSING and f.default_factory is MISSING:
-            c.add(_join(field, name), "a value (this field is required)")
-    c.raise_if_any()
-    try:
-        return cls(**kwargs)
-    except SpecError as exc:  # re-anchor problems found by __post_init__ to the JSON location
-        raise SpecError(
-            Problem(where, _join(field, p.field), p.expected) for p in exc.problems
-        ) from None
-
-
-def _decode(tp: Any, value: Any, where: str, field: str) -> Any:
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        problems: list[Problem] = []
-        for arg in (a for a in args if a is not type(None)):
-            try:
-                return _decode(arg, value, where, field)
-            except SpecError as exc:
-                problems.extend(exc.problems)
-        raise SpecError(problems or [Problem(where, field, f"a value of type {tp}")])
-    if origin is typing.Literal:
-        if value in args and not isinstance(value, bool):
-            return value
-        raise SpecError.single(where, field, f"one of {list(args)}")
-    if origin is tuple:
-        if not isinstance(value, list):
-            raise SpecError.single(where, field, "a JSON list")
-        item = args[0] if len(args) == 2 and args[1] is Ellipsis else None
-        if item is None:
-            if len(value) != len(args):
-                raise SpecError.single(where, field, f"a list of {len(args)} items")
-            return tuple(_decode(a, v, where, f"{field}[{i}]") for i, (a, v) in
-                         enumerate(zip(args, value, strict=True)))
-        return tuple(_decode(item, v, where, f"{field}[{i}]") for i, v in enumerate(value))
+def _special(tp: Any, value: Any, where: str, field: str) -> Any:
+    """Registered configs decode by their ``kind`` tag; everything else by the generic rules."""
     if isinstance(tp, type) and issubclass(tp, TransformConfig):
         return _decode_config(value, where, field, tp)
-    if isinstance(tp, type) and is_dataclass(tp):
-        return _decode_dataclass(tp, value, where, field)
-    if tp is type(None):
-        if value is None:
-            return None
-        raise SpecError.single(where, field, "null")
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        raise SpecError.single(where, field, "true or false")
-    if tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise SpecError.single(where, field, "an integer")
-    if tp is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        raise SpecError.single(where, field, "a number")
-    if tp is str:
-        if isinstance(value, str):
-            return value
-        raise SpecError.single(where, field, "a string")
-    raise SpecError.single(where, field, f"a value of type {tp}")  # pragma: no cover
+    return NotImplemented
 
 
-def _join(prefix: str, name: str) -> str:
-    if not prefix:
-        return name
-    return f"{prefix}.{name}" if name else prefix
+def _decode_dataclass(cls: type, data: Any, where: str, field: str) -> Any:
+    return decode_dataclass(cls, data, where, field, _special)
 
 
 # -- resolving which modules a call touches --------------------------------------------------------

@@ -149,7 +149,8 @@ def _qat(model: nn.Module, plan: list[tuple[str, nn.Module, Any]], batches: list
     for name, module, eff in plan:
         if eff.weight is not None:
             spec = eff.weight
-            init = quantize_tensor(_weight(module), _calibration_spec(spec, eff), "weight").clip
+            init = quantize_tensor(_weight(module, name), _calibration_spec(spec, eff),
+                                   "weight").clip
             fmt = format_of(spec)
             if not isinstance(fmt, IntFormat):  # pragma: no cover - QATConfig checks this
                 raise TypeError("QAT needs an integer format")

@@ -180,13 +180,31 @@ def observe(model: nn.Module, plan: list[tuple[str, nn.Module, Any]],
     model.eval()
     try:
         with torch.no_grad():
-            for batch, forward in batches:
-                run_batch(model, batch, forward)
+            for i, (batch, forward) in enumerate(batches):
+                try:
+                    run_batch(model, batch, forward)
+                except (RuntimeError, TypeError, ValueError, IndexError, AttributeError) as exc:
+                    first = str(exc).splitlines()[0][:160] if str(exc) else ""
+                    raise SpecError.single("calibration", f"batch {i}", (
+                        f"an input the model accepts ({_describe(batch)}; the model raised "
+                        f"{type(exc).__name__}: {first})")) from None
     finally:
         for h in handles:
             h.remove()
         model.train(was_training)
-    return {key: obs.values() for key, obs in observers.items()}
+    out = {key: obs.values() for key, obs in observers.items()}
+    for (name, operand), values in out.items():
+        if not bool(torch.isfinite(values).all()):
+            raise SpecError.single("calibration", f"{name}.{operand}",
+                                   "finite activations (the calibration batches produce NaN "
+                                   "or inf here)")
+    return out
+
+
+def _describe(batch: Any) -> str:
+    if isinstance(batch, torch.Tensor):
+        return f"got a {batch.dtype} tensor of shape {tuple(batch.shape)}"
+    return f"got a {type(batch).__name__}"
 
 
 class WeightQuant(nn.Module):
@@ -277,7 +295,7 @@ def _ptq(model: nn.Module, plan: list[tuple[str, nn.Module, Any]], batches: list
     for name, module, eff in plan:
         meta = 0.0
         if eff.weight is not None:
-            q = quantize_tensor(_weight(module), eff.weight, "weight")
+            q = quantize_tensor(_weight(module, name), eff.weight, "weight")
             meta = q.scale_bits_per_element
             register_parametrization_(module, "weight", WeightQuant(q, eff.weight))
         act = {}
@@ -290,10 +308,19 @@ def _ptq(model: nn.Module, plan: list[tuple[str, nn.Module, Any]], batches: list
         setattr(module, "picojoule_quant", make_record(eff, scale_bits_per_weight=meta))  # noqa: B010
 
 
-def _weight(module: nn.Module) -> torch.Tensor:
+def _weight(module: nn.Module, name: str = "") -> torch.Tensor:
+    """The module's weight, refused (naming the module) if empty or not finite."""
     w = module.weight
+    where = f"module {name!r} ({type(module).__name__})" if name else type(module).__name__
     if not isinstance(w, torch.Tensor):
         raise SpecError.single("model", "weight", f"a weight tensor on {type(module).__name__}")
+    if w.numel() == 0:
+        raise SpecError.single("model", "weight", f"a non-empty weight on {where} (shape "
+                                                  f"{tuple(w.shape)})")
+    if not bool(torch.isfinite(w).all()):
+        bad = int((~torch.isfinite(w)).sum())
+        raise SpecError.single("model", "weight", f"finite weights on {where} "
+                                                  f"{tuple(w.shape)}; {bad} are NaN or inf")
     return w
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from picojoule.decode import literal_problems
 from picojoule.errors import Collector
 
 from .formats import FORMAT_BITS
@@ -84,6 +85,10 @@ class QuantSpec:
     def check(self, c: Collector, prefix: str) -> None:
         """Add a problem per invalid field, with field names under ``prefix``."""
         p = f"{prefix}." if prefix else ""
+        before = len(c.problems)
+        literal_problems(self, c, prefix)  # what load_config refuses, refused here too
+        if len(c.problems) > before:
+            return
         fixed = FORMAT_BITS.get(self.format)
         if self.format not in FORMAT_BITS and self.format not in ("int", "uint", "log"):
             c.add(p + "format", f"one of int, uint, log, {', '.join(sorted(FORMAT_BITS))}")

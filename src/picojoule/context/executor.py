@@ -11,8 +11,11 @@ same method.
 from __future__ import annotations
 
 import ctypes
+import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -24,6 +27,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_POLL_SECONDS = 0.5
 
 
 @runtime_checkable
@@ -44,16 +48,28 @@ class SerialExecutor:
             yield i, fn(item)
 
 
-def _worker_init() -> None:
+def _worker_init(parent_pid: int) -> None:
     """Run once in every worker process before any work: the one place a worker is set up.
-    On Linux the worker asks to be sent SIGTERM when its parent dies, so an interrupted or
-    killed analysis leaves no orphan processes behind."""
+    The worker must never outlive its parent (a parent killed with SIGKILL would leave it
+    asleep forever on a queue nobody writes to): on Linux it asks the kernel for SIGTERM when
+    the parent dies; everywhere, a daemon thread polls the parent's id and ends the worker
+    when it changes (the worker was re-parented)."""
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-        except (OSError, AttributeError):  # pragma: no cover - no prctl: nothing to arm
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the thread remains
             pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="picojoule-parent-watch",
+                     daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(_POLL_SECONDS)
+    os._exit(1)
 
 
 @dataclass(frozen=True)
@@ -72,7 +88,7 @@ class ProcessExecutor:
             yield from SerialExecutor().map_unordered(fn, items)
             return
         with ProcessPoolExecutor(max_workers=min(self.workers, len(items)),
-                                 initializer=_worker_init) as pool:
+                                 initializer=_worker_init, initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
             for fut in as_completed(futures):
                 yield futures[fut], fut.result()

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from picojoule.errors import SpecError
+from picojoule.errors import Collector, SpecError
+from picojoule.fileio import is_file, shown
 from picojoule.importers.readers import OnnxReader
 from picojoule.workload.network import Network
 from picojoule.workload.readers import WORKLOAD_READERS, ModelRequest, Reader
+
+MAX_BATCH = 2**20  # larger batches overflow no count, but are certainly a typo
+MAX_TOKENS = 2**24
 
 # Every file reader, asked in order; the first whose suffixes match reads the file.
 READERS: list[Reader] = [OnnxReader(), *WORKLOAD_READERS]
@@ -27,7 +31,7 @@ def accepted() -> str:
     return ", ".join(parts[:-1]) + ", or " + parts[-1]
 
 
-def load_model(spec: str, batch: int = 1, phase: str = "prefill", seq_len: int | None = None,
+def load_model(spec: str | Path, batch: int = 1, phase: str = "prefill", seq_len: int | None = None,
                kv_len: int | None = None, where: str = "model",
                allow_unsupported: bool = False) -> Network:
     """A zoo name or a model file: ``.onnx``, ``.yaml``/``.json`` network, ``.net`` text,
@@ -40,15 +44,27 @@ def load_model(spec: str, batch: int = 1, phase: str = "prefill", seq_len: int |
     """
     from picojoule.workload import zoo
 
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise SpecError.single(where, "batch", f"a positive integer, got {batch!r}")
+    if not isinstance(spec, str | Path):
+        raise SpecError.single(where, "", f"{accepted()}; got a {type(spec).__name__}")
+    spec = str(spec)
+    c = Collector(where)
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_BATCH:
+        c.add("batch", f"a positive integer up to {MAX_BATCH:,}, got {shown(batch)}")
+    if phase not in ("prefill", "decode"):
+        c.add("phase", f"prefill or decode, got {shown(phase)}")
+    for key, value in (("seq_len", seq_len), ("kv_len", kv_len)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or not 1 <= value <= MAX_TOKENS):
+            c.add(key, f"a positive integer up to {MAX_TOKENS:,}, got {shown(value)}")
+    c.raise_if_any()
     path = Path(spec)
-    if zoo.is_zoo_name(spec) and not path.is_file():
+    found = is_file(path)
+    if zoo.is_zoo_name(spec) and not found:
         return zoo.build(spec, batch, phase, seq_len, kv_len)
     reader = reader_for(path)
     if reader is not None:
-        if not path.is_file():
-            raise SpecError.single(spec, "", "an existing file")
+        if not found:
+            raise SpecError.single(shown(spec, 200)[1:-1], "", "an existing file")
         return reader.read(path, ModelRequest(batch, phase, seq_len, kv_len, allow_unsupported))
     if path.suffix:
         raise SpecError.single(where, spec, accepted())

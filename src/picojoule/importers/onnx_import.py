@@ -51,16 +51,35 @@ def import_onnx(path: str | Path, batch: int | None = None, name: str | None = N
                                           f"{type(exc).__name__})") from None
     if not model.graph.node:
         raise SpecError.single(where, "graph", "an ONNX model with at least one node")
+    if not _names_are_text(model.graph):
+        raise SpecError.single(where, "graph", "an ONNX model whose names are UTF-8 text")
+    initializers = {init.name for init in model.graph.initializer}
     for value in model.graph.input:
         dims = value.type.tensor_type.shape.dim
         if dims and batch is not None and not dims[0].dim_value:
             dims[0].dim_value = batch
+        elif dims and batch is not None and batch != 1 and value.name not in initializers \
+                and dims[0].dim_value != batch:
+            raise SpecError.single(where, "--batch", (
+                f"1 or the model's own batch: input {value.name[:60]!r} has a fixed batch of "
+                f"{dims[0].dim_value} (export it with a dynamic batch axis to choose one)"))
     try:
         model = onnx.shape_inference.infer_shapes(model, data_prop=True)
     except Exception as exc:
         raise SpecError.single(where, "", f"an ONNX model whose shapes can be inferred "
                                           f"({type(exc).__name__})") from None
     return _convert(model, name or Path(where).stem, where, allow_unsupported)
+
+
+def _names_are_text(graph: Any) -> bool:
+    """Protobuf hands back ``bytes`` for string fields that are not valid UTF-8."""
+    names: list[Any] = [graph.name]
+    for node in graph.node:
+        names += [node.name, node.op_type, node.domain, *node.input, *node.output]
+        names += [a.name for a in node.attribute]
+    for value in [*graph.input, *graph.output, *graph.value_info, *graph.initializer]:
+        names.append(value.name)
+    return all(isinstance(n, str) for n in names)
 
 
 def _shapes(model: Any) -> dict[str, Shape]:

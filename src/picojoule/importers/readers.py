@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from picojoule.workload.network import Network
-from picojoule.workload.readers import ModelRequest
+from picojoule.workload.readers import ModelRequest, no_transformer_options
 
 
 @dataclass(frozen=True)
@@ -19,5 +19,6 @@ class OnnxReader:
     def read(self, path: Path, request: ModelRequest) -> Network:
         from picojoule.importers.onnx_import import import_onnx
 
+        no_transformer_options(str(path), request)
         return import_onnx(path, batch=request.batch,
                            allow_unsupported=request.allow_unsupported)

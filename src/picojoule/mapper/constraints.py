@@ -15,9 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from picojoule.errors import Collector, SpecError
+from picojoule.fileio import parse_yaml, read_text
 from picojoule.workload.einsum import OPERAND_NAMES, Layer
 
 ROLES = ("reduction", "pixels", "filters")
@@ -177,13 +176,7 @@ def _factors(c: Collector, value: Any) -> tuple[tuple[str, str, int], ...]:
 
 def load_constraints(path: str | Path, base: Constraints | None = None) -> Constraints:
     where = str(path)
-    try:
-        data = yaml.safe_load(Path(path).read_text())
-    except OSError as exc:
-        raise SpecError.single(where, "", f"a readable constraints file ({exc.strerror})") \
-            from None
-    except yaml.YAMLError:
-        raise SpecError.single(where, "", "valid YAML") from None
+    data = parse_yaml(read_text(path, "constraints file"), where)
     return constraints_from_data(data, where, base)
 
 

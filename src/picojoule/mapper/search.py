@@ -30,6 +30,9 @@ from picojoule.mapping.spec import Mapping
 from picojoule.workload.einsum import Layer
 from picojoule.workload.im2col import fuse, layer_for
 
+MAX_BUDGET_SECONDS = 86_400.0  # a day per search: a larger time budget is a typo
+MAX_BUDGET_EVALUATIONS = 10**10  # ~a day of costing at 100k mappings/s
+
 
 class UnmappableError(SpecError):
     """No mapping of the layer fits the architecture; the problems name level and operand."""
@@ -75,19 +78,24 @@ def check_options(options: SearchOptions, where: str = "search options") -> None
     if b.evaluations is None and b.seconds is None:
         c.add("budget", "a number of evaluations, a number of seconds, or both")
     if b.evaluations is not None and (isinstance(b.evaluations, bool)
-                                      or not isinstance(b.evaluations, int) or b.evaluations < 1):
-        c.add("budget.evaluations", f"a positive integer, got {b.evaluations!r}")
-    if b.seconds is not None and not (isinstance(b.seconds, (int, float)) and b.seconds > 0):
-        c.add("budget.seconds", f"a positive number, got {b.seconds!r}")
+                                      or not isinstance(b.evaluations, int)
+                                      or not 1 <= b.evaluations <= MAX_BUDGET_EVALUATIONS):
+        c.add("budget.evaluations", f"a positive integer up to {MAX_BUDGET_EVALUATIONS:.0e}, "
+                                    f"got {b.evaluations!r:.40}")
+    if b.seconds is not None and not (isinstance(b.seconds, (int, float))
+                                      and not isinstance(b.seconds, bool)
+                                      and 0 < b.seconds <= MAX_BUDGET_SECONDS):
+        c.add("budget.seconds", f"a positive number up to {MAX_BUDGET_SECONDS:g}, "
+                                f"got {b.seconds!r:.40}")
     for name in ("energy_exp", "cycles_exp"):
         value = getattr(options.objective, name)
-        if not isinstance(value, (int, float)) or value < 0:
-            c.add(f"objective.{name}", f"a non-negative number, got {value!r}")
+        if not isinstance(value, (int, float)) or not 0 <= value <= 16:
+            c.add(f"objective.{name}", f"a number from 0 to 16, got {value!r:.40}")
     named = isinstance(options.strategy, str)
     if (named and options.strategy not in STRATEGIES) or (not named and not isinstance(
             options.strategy, SearchStrategy)):
         c.add("strategy", f"a strategy object or one of {', '.join(STRATEGIES)}, "
-                          f"got {options.strategy!r}")
+                          f"got {options.strategy!r:.60}")
     if isinstance(options.seed, bool) or not isinstance(options.seed, int) or options.seed < 0:
         c.add("seed", f"a non-negative integer, got {options.seed!r}")
     c.raise_if_any()
@@ -125,12 +133,14 @@ def search(layer: Layer, arch: Arch, options: SearchOptions = SearchOptions(),
     if fused is not None:  # the array can stream flattened pixels: search both forms
         forms.append(fused)
     budget = options.budget.split(len(forms))
+    seconds = options.budget.seconds
+    deadline = None if seconds is None else started + seconds  # building the space too
     runs = []
     evaluated = considered = 0
     proven = True
     for form in forms:
         energy_f = energy if energy is not None else energy_model(arch, form, ctx.estimators)
-        space = build_space(form, arch, constraints)
+        space = build_space(form, arch, constraints, deadline=deadline)
         strategy = _as_object(options.strategy)
         if isinstance(strategy, Auto):
             strategy = strategy.choose(space, budget)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from picojoule.arch.spec import Arch
 from picojoule.cost.storage import usage_bits
-from picojoule.errors import Collector
+from picojoule.errors import Collector, SpecError
 from picojoule.mapper.constraints import FULL, Constraints
 from picojoule.mapping.batch import MappingBatch
 from picojoule.mapping.sample import prime_factors
@@ -28,6 +29,11 @@ from picojoule.workload.einsum import Layer
 
 TEMPORAL, X, Y = 0, 1, 2
 MAX_OPTIONS_PER_DIM = 400_000
+# Bounds on building a dim's options (huge powers of a prime, e.g. M=2**44): placements of one
+# prime enumerated exactly up to MAX_COMPOSITIONS (2**20 over 7 slots is 230k), else sampled.
+MAX_COMPOSITIONS = 250_000
+SAMPLED_COMPOSITIONS = 50_000
+MAX_GROWN_ROWS = 4_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,9 +144,27 @@ def _compositions(total: int, parts: int) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(-1, parts)
 
 
-def factorizations(n: int, free: np.ndarray, limit: np.ndarray) -> np.ndarray:
+def _sampled_compositions(total: int, parts: int, count: int) -> np.ndarray:
+    """``count`` compositions drawn evenly at random (stars and bars: ``parts - 1`` distinct
+    cut positions among ``total + parts - 1``), plus the ``parts`` that put everything in one
+    part. Deterministic: the draw is seeded by ``(total, parts)``."""
+    rng = np.random.default_rng(total * 1009 + parts)
+    width = total + parts - 1
+    cuts = np.sort(np.argsort(rng.random((count, width)), axis=1)[:, :parts - 1], axis=1)
+    edges = np.concatenate([np.full((count, 1), -1), cuts, np.full((count, 1), width)], axis=1)
+    drawn = np.diff(edges, axis=1) - 1
+    return np.unique(np.concatenate([total * np.eye(parts, dtype=np.int64), drawn]), axis=0)
+
+
+def factorizations(n: int, free: np.ndarray, limit: np.ndarray,
+                   deadline: float | None = None) -> np.ndarray:
     """Ordered factorizations of ``n`` over the slots where ``free``; a slot with a non-zero
-    ``limit`` (a fan-out axis) takes at most that factor. Shape (count, NS)."""
+    ``limit`` (a fan-out axis) takes at most that factor. Shape (count, NS).
+
+    Bounded for any ``n`` below 2**53: a prime's placements are enumerated up to
+    ``MAX_COMPOSITIONS`` (beyond, a seeded sample), at most ``MAX_GROWN_ROWS`` rows are built
+    at once, and past ``deadline`` (a ``time.perf_counter()`` value) it raises
+    ``SpaceBuildTimeout``."""
     ns = len(free)
     out = np.ones((1, ns), dtype=np.int64)
     idx = np.flatnonzero(free)
@@ -150,7 +174,16 @@ def factorizations(n: int, free: np.ndarray, limit: np.ndarray) -> np.ndarray:
         return out[:0]
     primes = prime_factors(n)
     for p in sorted(set(primes)):
-        comps = p ** _compositions(primes.count(p), len(idx))
+        if deadline is not None and time.perf_counter() > deadline:
+            raise SpaceBuildTimeout(n)
+        count = primes.count(p)
+        if math.comb(count + len(idx) - 1, len(idx) - 1) > MAX_COMPOSITIONS:
+            comps = p ** _sampled_compositions(count, len(idx), SAMPLED_COMPOSITIONS)
+        else:
+            comps = p ** _compositions(count, len(idx))
+        if len(out) * len(comps) > MAX_GROWN_ROWS:
+            keep = max(1, MAX_GROWN_ROWS // len(comps))
+            out = out[np.linspace(0, len(out) - 1, keep).astype(np.int64)]
         grown = np.repeat(out, len(comps), axis=0)
         grown[:, idx] *= np.tile(comps, (len(out), 1))
         capped = (limit[None, :] == 0) | (grown <= limit[None, :])
@@ -158,6 +191,10 @@ def factorizations(n: int, free: np.ndarray, limit: np.ndarray) -> np.ndarray:
         if len(out) > MAX_OPTIONS_PER_DIM:
             out = out[np.linspace(0, len(out) - 1, MAX_OPTIONS_PER_DIM).astype(np.int64)]
     return out
+
+
+class SpaceBuildTimeout(Exception):
+    """Building the options of one dim outlasted the search's time budget."""
 
 
 def padded_bounds(bound: int, axis_sizes: list[int], below_axis: bool = False) -> list[int]:
@@ -200,7 +237,7 @@ def _order_candidates(layer: Layer, stationary: str | None) -> list[list[int]]:
 
 def build_space(layer: Layer, arch: Arch, constraints: Constraints,
                 bypass: list[tuple[frozenset[str], ...]] | None = None,
-                where: str = "constraints") -> MappingSpace:
+                where: str = "constraints", deadline: float | None = None) -> MappingSpace:
     """The space of ``layer`` on ``arch`` under ``constraints`` (bypass choices: ``bypass``,
     else those of ``bypass_choices``); a constraint no mapping can meet is a ``SpecError``."""
     choices = bypass if bypass is not None else bypass_choices(arch, constraints, layer, where)
@@ -246,7 +283,12 @@ def build_space(layer: Layer, arch: Arch, constraints: Constraints,
                     rest = rest // value if rest % value == 0 else -1
             if rest < 1:
                 continue
-            parts.append(factorizations(rest, slot_free, slot_limit) * preset)
+            try:
+                parts.append(factorizations(rest, slot_free, slot_limit, deadline) * preset)
+            except SpaceBuildTimeout:
+                raise SpecError.single(f"layer {layer.name}", f"factors of {dim}", (
+                    f"a mapping space that can be built within the time budget ({dim}={bound} "
+                    "has too many factorizations); raise --budget")) from None
         free_rows.append(slot_free if parts else free)
         opts = np.concatenate(parts) if parts else np.ones((0, len(free)), dtype=np.int64)
         if len(opts) == 0:

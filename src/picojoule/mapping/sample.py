@@ -7,6 +7,9 @@ limits are the cost model's ``valid`` mask. Deterministic for a seed.
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 
 from picojoule.arch.spec import Arch
@@ -15,15 +18,66 @@ from picojoule.workload.einsum import Layer
 
 
 def prime_factors(n: int) -> list[int]:
-    out, p = [], 2
-    while p * p <= n:
+    """Prime factors of ``n`` in ascending order, with multiplicity. Trial division by small
+    primes, then Miller-Rabin and Pollard's rho: milliseconds for any ``n`` below 2**64."""
+    out: list[int] = []
+    for p in (2, 3, 5, 7, 11, 13):
         while n % p == 0:
             out.append(p)
             n //= p
-        p += 1
-    if n > 1:
-        out.append(n)
-    return out
+    p = 17
+    while p * p <= n and p < 1000:
+        while n % p == 0:
+            out.append(p)
+            n //= p
+        p += 2
+    stack = [n] if n > 1 else []
+    while stack:
+        m = stack.pop()
+        if _is_prime(m):
+            out.append(m)
+        else:
+            d = _rho(m)
+            stack += [d, m // d]
+    return sorted(out)
+
+
+def _is_prime(n: int) -> bool:
+    """Deterministic Miller-Rabin for n < 3.3e24 (the first 13 prime bases)."""
+    if n < 2:
+        return False
+    bases = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)
+    if n in bases:
+        return True
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for a in bases:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def _rho(n: int) -> int:
+    """A non-trivial factor of the odd composite ``n`` (Pollard's rho, Floyd's cycle finding)."""
+    for c in itertools.count(1):
+        x = y = 2
+        d = 1
+        while d == 1:
+            x = (x * x + c) % n
+            y = (y * y + c) % n
+            y = (y * y + c) % n
+            d = math.gcd(abs(x - y), n)
+        if d != n:
+            return d
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def random_mappings(layer: Layer, arch: Arch, count: int, rng: np.random.Generator,

@@ -63,3 +63,40 @@ def energy_scale(from_node_nm: float, from_voltage_v: float | None, to_node_nm: 
 
 def area_scale(from_node_nm: float, to_node_nm: float) -> float:
     return (to_node_nm / from_node_nm) ** 2
+
+
+# Operating range accepted for a design. Policy, not a published figure: below ~0.3 V CMOS
+# logic runs deep sub-threshold, where neither CV^2 nor the Stillmaker fits apply; above
+# 1.6x the node's nominal supply the oxide is over-stressed (designs boost by 10-40%).
+MIN_VOLTAGE_V = 0.3
+MAX_OVERDRIVE = 1.6
+
+
+def supported_nodes_nm() -> tuple[float, float]:
+    """The smallest and largest node of the scaling table: the range a design may use."""
+    rows = _stillmaker_rows()
+    return rows[0][0], rows[-1][0]
+
+
+@cache
+def _nominal_rows() -> tuple[tuple[float, float], ...]:
+    text = resources.files("picojoule.tech").joinpath("data/nominal_voltage.csv").read_text()
+    return tuple(sorted((float(r["node_nm"]), float(r["nominal_v"]))
+                        for r in csv.DictReader(text.splitlines())))
+
+
+def nominal_voltage_v(node_nm: float) -> float:
+    """The node's nominal supply, interpolated linearly between tabulated nodes."""
+    rows = _nominal_rows()
+    if node_nm <= rows[0][0]:
+        return rows[0][1]
+    for (n0, v0), (n1, v1) in itertools.pairwise(rows):
+        if n0 <= node_nm <= n1:
+            return v0 + (node_nm - n0) / (n1 - n0) * (v1 - v0)
+    return rows[-1][1]
+
+
+def voltage_range_v(node_nm: float) -> tuple[float, float]:
+    """Supply voltages accepted at ``node_nm``: ``MIN_VOLTAGE_V`` to ``MAX_OVERDRIVE`` x
+    nominal."""
+    return MIN_VOLTAGE_V, round(MAX_OVERDRIVE * nominal_voltage_v(node_nm), 3)

@@ -16,6 +16,8 @@ from picojoule.errors import Collector
 from picojoule.workload.window import run_footprint
 
 OPERAND_NAMES: tuple[str, str, str] = ("inputs", "weights", "outputs")
+#: Largest MAC count, operand size or dim bound: every count stays exact in a float64.
+MAX_SIZE = 2**53
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,22 @@ def _axis(*terms: tuple[str, int]) -> tuple[Term, ...]:
 
 def _check_positive(c: Collector, values: dict[str, int]) -> None:
     for key, value in values.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            c.add(key, f"a positive integer, got {value!r}")
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SIZE:
+            shown = repr(value) if isinstance(value, int) and value < 10**20 else "more"
+            c.add(key, f"a positive integer up to 2**53, got {shown}")
+
+
+def check_size(layer: Layer, where: str) -> Layer:
+    """``layer`` if its MAC count and every operand's size stay below ``MAX_SIZE`` (so float
+    counts are exact and int64 products cannot overflow); else a ``SpecError``."""
+    c = Collector(where)
+    if layer.macs > MAX_SIZE:
+        c.add("", f"at most 2**53 MACs (counts must stay exact), got {layer.macs:.3g}")
+    for op in layer.operands:
+        if op.footprint(layer.bound) > MAX_SIZE:
+            c.add(op.name, f"at most 2**53 elements, got {op.footprint(layer.bound):.3g}")
+    c.raise_if_any()
+    return layer
 
 
 def _check_bits(c: Collector, bits: dict[str, int]) -> None:
@@ -220,8 +236,8 @@ def conv2d(
         if value != default:
             params.append((key, value))
     params += _bit_params(input_bits, weight_bits, output_bits, psum_bits)
-    return Layer(name, "conv2d", dims, tuple(bounds_map[d] for d in dims),
-                 (inputs, weights, outputs), tuple(params))
+    return check_size(Layer(name, "conv2d", dims, tuple(bounds_map[d] for d in dims),
+                            (inputs, weights, outputs), tuple(params)), where)
 
 
 def fc(
@@ -240,7 +256,7 @@ def fc(
                    psum_bits=psum_bits))
     params = (("N", N), ("C", C), ("M", M),
               *_bit_params(input_bits, weight_bits, output_bits, psum_bits))
-    return Layer(name, "fc", ("N", "M", "C"), (N, M, C), ops, params)
+    return check_size(Layer(name, "fc", ("N", "M", "C"), (N, M, C), ops, params), where)
 
 
 def gemm(
@@ -271,10 +287,10 @@ def bmm(
                    psum_bits=psum_bits))
     bit_params = _bit_params(input_bits, weight_bits, output_bits, psum_bits)
     if _kind == "bmm":
-        return Layer(name, "bmm", ("B", "M", "N", "K"), (B, M, N, K), ops,
-                     (("B", B), ("M", M), ("N", N), ("K", K), *bit_params))
-    return Layer(name, "gemm", ("M", "N", "K"), (M, N, K), ops,
-                 (("M", M), ("N", N), ("K", K), *bit_params))
+        return check_size(Layer(name, "bmm", ("B", "M", "N", "K"), (B, M, N, K), ops,
+                                (("B", B), ("M", M), ("N", N), ("K", K), *bit_params)), where)
+    return check_size(Layer(name, "gemm", ("M", "N", "K"), (M, N, K), ops,
+                            (("M", M), ("N", N), ("K", K), *bit_params)), where)
 
 
 def _bit_params(input_bits: int, weight_bits: int, output_bits: int,

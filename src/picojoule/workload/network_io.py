@@ -21,8 +21,8 @@ from typing import Any
 import yaml
 
 from picojoule.errors import Collector, SpecError
-from picojoule.fileio import load_data
-from picojoule.workload.einsum import OPERAND_NAMES, Layer, Operand, Term
+from picojoule.fileio import load_data, shown
+from picojoule.workload.einsum import MAX_SIZE, OPERAND_NAMES, Layer, Operand, Term, check_size
 from picojoule.workload.network import Network, Node, VectorOp
 from picojoule.workload.text import layer_from_mapping, parse_layer
 
@@ -94,11 +94,13 @@ def parse_any_layer(text: str, name: str, where: str) -> Layer:
             kind = value
         elif key in OPERAND_NAMES:
             operands[key] = _parse_operand(c, key, value)
-        elif value.isdigit() and int(value) > 0:
+        elif value.isdigit() and len(value) <= 16 and 0 < int(value) <= MAX_SIZE and \
+                key not in dims:
             dims.append(key)
             bounds.append(int(value))
         else:
-            c.add(key or word, "DIM=positive integer, kind=NAME or OPERAND=[axes]:bits")
+            c.add(shown(key or word)[1:-1], "DIM=positive integer up to 2**53 (each dim "
+                                            "once), kind=NAME or OPERAND=[axes]:bits")
     missing = [n for n in OPERAND_NAMES if n not in operands]
     if missing:
         c.add("operands", f"all of {', '.join(OPERAND_NAMES)}; missing {', '.join(missing)}")
@@ -107,7 +109,7 @@ def parse_any_layer(text: str, name: str, where: str) -> Layer:
     unknown = {t.dim for o in ops for a in o.axes for t in a} - set(dims)
     if unknown:
         raise SpecError.single(where, "dims", f"a bound for {', '.join(sorted(unknown))}")
-    return Layer(name, kind, tuple(dims), tuple(bounds), ops)
+    return check_size(Layer(name, kind, tuple(dims), tuple(bounds), ops), where)
 
 
 def _parse_operand(c: Collector, name: str, value: str) -> Operand:
@@ -124,8 +126,13 @@ def _parse_operand(c: Collector, name: str, value: str) -> Operand:
         bits = int(parts[0]) if parts and parts[0] else 16
         density = float(parts[1]) if len(parts) > 1 else 1.0
         psum_bits = int(parts[2]) if len(parts) > 2 else None
+        if not (1 <= bits <= 64 and 0 < density <= 1 and len(parts) <= 3
+                and (psum_bits is None or 1 <= psum_bits <= 64)
+                and all(1 <= t.coeff <= MAX_SIZE and t.dim for a in axes for t in a)):
+            raise ValueError(value)
     except ValueError:
-        c.add(name, "[axis,...]:bits[:density[:psum_bits]] with axes like 2*P+R")
+        c.add(name, "[axis,...]:bits[:density[:psum_bits]] with axes like 2*P+R, bits 1-64, "
+                    "density in (0, 1]")
         return Operand(name, (), 16)
     return Operand(name, tuple(axes), bits, density, psum_bits)
 
@@ -155,6 +162,11 @@ def network_from_dict(data: Any, where: str = "network") -> Network:
         raise SpecError.single(where, "nodes", "a list of nodes (each with name and 'layer' "
                                                "or 'vector')")
     c = Collector(where)
+    fmt = data.get("format", FORMAT)
+    if fmt != FORMAT:
+        c.add("format", f"{FORMAT!r} (the version this picojoule reads), got {shown(fmt)}")
+    if not data["nodes"]:
+        c.add("nodes", "at least one node")
     nodes: list[Node] = []
     seen: set[str] = set()
     for i, entry in enumerate(data["nodes"]):
@@ -166,14 +178,16 @@ def network_from_dict(data: Any, where: str = "network") -> Network:
         inputs = entry.get("inputs", [seen_last] if (seen_last := _last(nodes)) else [])
         params = entry.get("params", 0)
         if not isinstance(params, int) or isinstance(params, bool) or params < 0:
-            c.add(f"{at}.params", f"a non-negative integer, got {params!r}")
+            c.add(f"{at}.params", f"a non-negative integer, got {shown(params)}")
             params = 0
         if not isinstance(inputs, list) or not all(isinstance(x, str) for x in inputs):
             c.add(f"{at}.inputs", "a list of node names")
             inputs = []
         for x in inputs:
             if x not in seen:
-                c.add(f"{at}.inputs", f"names of earlier nodes; {x!r} is not one")
+                c.add(f"{at}.inputs", f"names of earlier nodes; {shown(x)} is not one")
+        if name in seen:
+            c.add(f"{at}.name", f"a name no other node has; {shown(name)} is taken")
         try:
             op = _node_op(entry, name, f"{where}: {at}")
         except SpecError as exc:
@@ -182,8 +196,8 @@ def network_from_dict(data: Any, where: str = "network") -> Network:
         seen.add(name)
         nodes.append(Node(op, tuple(inputs), params))
     meta = data.get("meta") or {}
-    if not isinstance(meta, Mapping):
-        c.add("meta", "a mapping")
+    if not isinstance(meta, Mapping) or not all(isinstance(k, str) for k in meta):
+        c.add("meta", "a mapping with string keys")
         meta = {}
     c.raise_if_any()
     return Network(str(data.get("name", Path(where).stem)), tuple(nodes),
@@ -208,11 +222,14 @@ def _node_op(entry: Mapping[str, Any], name: str, where: str) -> Layer | VectorO
         for key, default, low in (("elements", None, 1), ("input_elements", 0, 0),
                                   ("bits", 16, 1)):
             value = entry.get(key, default)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                c.add(key, f"an integer >= {low}, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or not \
+                    low <= value <= MAX_SIZE:
+                c.add(key, f"an integer from {low} to 2**53, got {shown(value)}")
             values[key] = value
         c.raise_if_any()
-        return VectorOp(name, str(entry["vector"]), values["elements"],
+        if not isinstance(entry["vector"], str) or not entry["vector"]:
+            raise SpecError.single(where, "vector", f"a kind name, got {shown(entry['vector'])}")
+        return VectorOp(name, entry["vector"], values["elements"],
                         values["input_elements"], values["bits"])
     raise SpecError.single(where, "", "a 'layer' (einsum) or 'vector' (kind) entry")
 
@@ -249,7 +266,7 @@ def network_from_text(text: str, where: str = "<network text>") -> Network:
         entry: dict[str, Any] = {"name": words[0], "inputs": []}
         for word in words[1:]:
             if word.startswith("params="):
-                entry["params"] = int(word[7:]) if word[7:].isdigit() else word[7:]
+                entry["params"] = _int_or_text(word[7:])
             elif word != "<-":
                 entry["inputs"] = word.split(",")
         body_words = body.split()
@@ -257,12 +274,18 @@ def network_from_text(text: str, where: str = "<network text>") -> Network:
             entry["vector"] = body_words[1]
             for word in body_words[2:]:
                 key, _, value = word.partition("=")
-                entry[key] = int(value) if value.isdigit() else value
+                entry[key] = _int_or_text(value)
         else:
             entry["layer"] = body
         nodes.append(entry)
     c.raise_if_any()
     return network_from_dict({"name": name, "nodes": nodes}, where)
+
+
+def _int_or_text(value: str) -> int | str:
+    """An integer if ``value`` spells one of at most 18 digits, else the text (reported by
+    the validator with every other problem)."""
+    return int(value) if value.isdigit() and len(value) <= 18 else value
 
 
 def save_network(net: Network, path: str | Path) -> None:

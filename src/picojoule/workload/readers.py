@@ -42,6 +42,21 @@ class Reader(Protocol):
     def read(self, path: Path, request: ModelRequest) -> Network: ...
 
 
+def no_transformer_options(where: str, request: ModelRequest) -> None:
+    """Phase and token counts mean something only for transformers built from a config."""
+    if request.phase != "prefill" or request.seq_len is not None or request.kv_len is not None:
+        raise SpecError.single(where, "--phase/--seq/--kv", "no phase or sequence options: "
+                               "only zoo transformers and transformer configs take them")
+
+
+def fixed_batch(where: str, request: ModelRequest) -> None:
+    """A saved network or layer list holds its own batch; another one cannot be applied."""
+    if request.batch != 1:
+        raise SpecError.single(where, "--batch", f"1 (a saved network keeps the batch it was "
+                                                 f"built with; its layers say N), got "
+                                                 f"{request.batch}")
+
+
 @dataclass(frozen=True)
 class NetworkTextReader:
     name: ClassVar[str] = "net-text"
@@ -51,6 +66,8 @@ class NetworkTextReader:
     def read(self, path: Path, request: ModelRequest) -> Network:
         from picojoule.workload.network_io import network_from_text
 
+        no_transformer_options(str(path), request)
+        fixed_batch(str(path), request)
         return network_from_text(read_text(path, "network file"), str(path))
 
 
@@ -67,6 +84,8 @@ class LayerListReader:
         from picojoule.workload.text import parse_layer
 
         where = str(path)
+        no_transformer_options(where, request)
+        fixed_batch(where, request)
         c = Collector(where)
         nodes: list[Node] = []
         for n, raw in enumerate(read_text(path, "layer list").splitlines(), 1):
@@ -109,6 +128,8 @@ class DocumentReader:
             return transformer_network(config, request.batch, request.phase, request.seq_len,
                                        request.kv_len)
         if isinstance(data, dict) and "nodes" in data:
+            no_transformer_options(where, request)
+            fixed_batch(where, request)
             return network_from_dict(data, where)
         raise SpecError.single(where, "", "a network (with 'nodes') or a transformer config "
                                           "(with 'model_type')")

@@ -12,11 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from picojoule.errors import Collector, SpecError
-from picojoule.fileio import parse_yaml, read_text
-from picojoule.workload.einsum import Layer, bmm, conv2d, fc, gemm
+from picojoule.fileio import is_file, parse_yaml, read_text, shown
+from picojoule.workload.einsum import MAX_SIZE, Layer, bmm, conv2d, fc, gemm
 
 _BITS = ("input_bits", "weight_bits", "output_bits", "psum_bits")
 _DENSITY = {"input_density": "inputs", "weight_density": "weights"}
+# Dims a layer of each kind must state (one of each tuple's alternatives); the batch dims
+# N and B default to 1.
+REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
+    "conv2d": (("C",), ("M",), ("P", "H"), ("Q", "W"), ("R",), ("S",)),
+    "fc": (("C",), ("M",)),
+    "gemm": (("M",), ("N",), ("K",)),
+    "bmm": (("M",), ("N",), ("K",)),
+}
 _KINDS: dict[str, tuple[tuple[str, ...], Callable[..., Layer]]] = {
     "conv2d": (("N", "C", "M", "P", "Q", "R", "S", "stride", "stride_w", "dilation",
                 "dilation_w", "groups", "H", "W", "pad", "pad_w"), conv2d),
@@ -35,10 +43,16 @@ def parse_layer(text: str, where: str = "<layer text>") -> Layer:
                                           f"(kinds: {', '.join(KINDS)})")
     c = Collector(where)
     values: dict[str, Any] = {}
+    repeated: set[str] = set()
     for word in words[1:]:
         key, sep, value = word.partition("=")
         if not sep or not key:
-            c.add(word, "KEY=VALUE")
+            c.add(shown(word)[1:-1], "KEY=VALUE")
+            continue
+        if key in values:
+            if key not in repeated:
+                c.add(shown(key)[1:-1], "each key once")
+                repeated.add(key)
             continue
         if key == "name":
             values[key] = value
@@ -58,20 +72,23 @@ def layer_from_mapping(spec: Mapping[str, Any], where: str) -> Layer:
     """Build a layer from a mapping of the text form's keys (YAML enters here)."""
     c = Collector(where)
     kind = spec.get("kind")
-    if kind not in _KINDS:
-        c.add("kind", f"one of {', '.join(KINDS)}, got {kind!r}")
+    if not isinstance(kind, str) or kind not in _KINDS:
+        c.add("kind", f"one of {', '.join(KINDS)}, got {shown(kind)}")
         c.raise_if_any()
     allowed, build = _KINDS[str(kind)]
     args: dict[str, Any] = {}
     bits: dict[str, Any] = {}
     density: dict[str, float] = {}
     for key, value in spec.items():
+        if not isinstance(key, str):
+            c.add(shown(key), "a key of the text form (a string)")
+            continue
         if key == "kind":
             continue
         if key in _DENSITY:
             if isinstance(value, bool) or not isinstance(value, int | float) or \
                     not 0 < value <= 1:
-                c.add(key, f"a fraction of non-zeros in (0, 1], got {value!r}")
+                c.add(key, f"a fraction of non-zeros in (0, 1], got {shown(value)}")
             else:
                 density[_DENSITY[key]] = float(value)
             continue
@@ -85,13 +102,21 @@ def layer_from_mapping(spec: Mapping[str, Any], where: str) -> Layer:
         elif key in _BITS:
             bits[key] = value
         elif key in allowed:
-            if not isinstance(value, int) or isinstance(value, bool):
-                c.add(key, f"an integer, got {value!r}")
+            low = 0 if key in ("pad", "pad_w") else 1
+            if not isinstance(value, int) or isinstance(value, bool) or \
+                    not low <= value <= MAX_SIZE:
+                what = "a positive" if low else "a non-negative"
+                c.add(key, f"{what} integer up to 2**53, got {shown(value)}")
             else:
                 args[key] = value
         else:
-            c.add(key, f"one of the {kind} keys {', '.join(allowed)}, name, bits, "
-                       f"{', '.join(_BITS)}, {', '.join(_DENSITY)}")
+            c.add(shown(key)[1:-1], f"one of the {kind} keys {', '.join(allowed)}, name, bits, "
+                                    f"{', '.join(_BITS)}, {', '.join(_DENSITY)}")
+    required = REQUIRED[str(kind)]
+    for options in required:
+        if not any(k in spec for k in options):
+            c.add(options[0], f"a size for {' or '.join(options)} (a {kind} layer is defined "
+                              f"by {', '.join('/'.join(o) for o in required)})")
     c.raise_if_any()
     if kind == "conv2d":
         _resolve_output_size(args, c)
@@ -143,6 +168,6 @@ def load_layer(path: str | Path) -> Layer:
 def layer_from_arg(value: str) -> Layer:
     """A CLI ``--layer`` value: a YAML file if it names one, else the text form."""
     path = Path(value)
-    if value.endswith((".yaml", ".yml")) or path.is_file():
+    if value.endswith((".yaml", ".yml")) or is_file(path):
         return load_layer(path)
     return parse_layer(value, "--layer")

@@ -8,13 +8,13 @@ by name with every other problem at once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from picojoule.errors import Collector, SpecError
+from picojoule.fileio import parse_json, read_text
 
 FAMILIES: dict[str, str] = {
     "bert": "bert", "roberta": "bert", "gpt2": "gpt2", "llama": "llama", "mistral": "llama",
@@ -86,12 +86,7 @@ def load_config(source: Any, where: str = "config") -> TransformerConfig:
     """Read a config from a dict, a ``PretrainedConfig``, or a JSON file path."""
     if isinstance(source, str | Path):
         where = str(source)
-        try:
-            data = json.loads(Path(source).read_text())
-        except OSError as exc:
-            raise SpecError.single(where, "", f"a readable file ({exc.strerror})") from None
-        except json.JSONDecodeError as exc:
-            raise SpecError.single(where, f"line {exc.lineno}", "valid JSON") from None
+        data = parse_json(read_text(source, "config file"), where)
     elif hasattr(source, "to_dict"):
         data = source.to_dict()
     else:

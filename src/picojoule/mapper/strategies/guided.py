@@ -25,14 +25,18 @@ def _smallest_prime(values: np.ndarray) -> np.ndarray:
     rest = values.copy()
     found = np.zeros(values.shape, dtype=bool)
     p = 2
-    while True:
+    while p < 1000:
         live = ~found & (p * p <= rest)
         if not live.any():
-            break
+            return out
         hit = live & (rest % p == 0)
         out[hit] = p
         found |= hit
         p += 1 if p == 2 else 2
+    # values with no factor below 1000 (rare, large dims): one exact factorization each
+    live = ~found & (p * p <= rest)
+    for value in np.unique(values[live]):
+        out[live & (values == value)] = prime_factors(int(value))[0]
     return out
 
 
