@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from picojoule.errors import PicojouleError, SpecError
 
 # Subcommand modules under picojoule.cli; each defines register(subparsers) and sets `func`.
-COMMAND_MODULES = ("evaluate", "arch_cmd", "demo", "zoo_cmd", "map_cmd", "analyze_cmd")
+COMMAND_MODULES = ("evaluate", "arch_cmd", "demo", "zoo_cmd", "map_cmd", "analyze_cmd",
+                   "codesign_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,15 +44,22 @@ class PruningRun:
 
 
 def energy_aware_pruning(cd: Codesign, max_drop: float, steps: Sequence[float] = STEPS,
-                         base: LayerChoice = LayerChoice(8, 8)) -> PruningRun:
+                         base: LayerChoice = LayerChoice(8, 8),
+                         groups: dict[str, list[str]] | None = None) -> PruningRun:
+    """``groups`` (name -> layer names) prunes layers together, ordered by their summed
+    energy (e.g. every block's query projection); by default each layer alone."""
     dense = cd.measure(CodesignConfig(base, name="dense"))
     floor = dense.metric - max_drop
-    order = sorted(dense.layers, key=lambda n: -dense.layers[n]["energy_pj"])
-    order = [n for n in order if n in set(cd.task.layers())]
+    groups = groups or {n: [n] for n in cd.task.layers()}
+    order = sorted(groups, key=lambda g: (-sum(dense.layers[n]["energy_pj"]
+                                               for n in groups[g]), g))
     current, path = CodesignConfig(base), []
-    for name in order:
+    for group in order:
         for s in steps:
-            trial = current.with_layer(name, replace(base, sparsity=s, pattern="unstructured"))
+            trial = current
+            for name in groups[group]:
+                trial = trial.with_layer(name, replace(base, sparsity=s,
+                                                       pattern="unstructured"))
             point = cd.measure(trial)
             if point.metric < floor:
                 break

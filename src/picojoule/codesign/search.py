@@ -37,14 +37,18 @@ def below_budget(points: Sequence[Point], budget_uj: float) -> Point | None:
     return max(ok, key=lambda p: (p.metric, -p.energy_pj, p.key)) if ok else None
 
 
-def uniform_configs() -> list[CodesignConfig]:
+def uniform_configs(nm_layers: Sequence[str] = ()) -> list[CodesignConfig]:
     """One precision for every layer: FP32, INT8, INT6, INT4 (per channel and per vector),
-    INT3, INT2, and INT8 with 2:4 and 50/75 % unstructured sparsity."""
+    INT3, INT2, and INT8 with 50/75 % unstructured sparsity and with 2:4 (on ``nm_layers``,
+    those whose reduction size is a multiple of 4)."""
     out = [CodesignConfig(LayerChoice(None, None), name="fp32")]
     for w in (8, 6, 4, 3, 2):
         out.append(CodesignConfig(LayerChoice(w, 8), name=f"int{w}"))
     out.append(CodesignConfig(LayerChoice(4, 8, "per_vector"), name="int4-vsq"))
-    out.append(CodesignConfig(LayerChoice(8, 8, pattern="N:M"), name="int8-2:4"))
+    if nm_layers:
+        nm = LayerChoice(8, 8, pattern="N:M")
+        out.append(CodesignConfig(LayerChoice(8, 8), tuple((n, nm) for n in sorted(nm_layers)),
+                                  name="int8-2:4"))
     for s in (0.5, 0.75):
         out.append(CodesignConfig(LayerChoice(8, 8, sparsity=s, pattern="unstructured"),
                                   name=f"int8-s{round(s * 100)}"))
@@ -59,7 +63,7 @@ def config_space(layers: Sequence[str], count: int, seed: int = 0,
     if count < 1:
         raise SpecError.single("config_space", "count", f"a positive int, got {count}")
     rng = random.Random(seed)
-    out = {c.key: c for c in uniform_configs()}
+    out = {c.key: c for c in uniform_configs(nm_layers)}
     attempts = 0
     while len(out) < count and attempts < count * 50:
         attempts += 1

@@ -57,6 +57,12 @@ class Task:
     def layers(self) -> list[str]:
         return layer_names(self.target(self.model))
 
+    def nm_layers(self, m: int = 4) -> list[str]:
+        """Layers whose reduction size (weights per output channel) is a multiple of m."""
+        modules = dict(self.target(self.model).named_modules())
+        return [n for n in self.layers()
+                if modules[n].weight[0].numel() % m == 0]  # type: ignore[index,union-attr]
+
 
 def layer_names(module: nn.Module) -> list[str]:
     return [n for n, m in module.named_modules() if isinstance(m, TARGETS)]
