@@ -23,7 +23,6 @@ from pathlib import Path
 import torch
 
 from picojoule.arch import load_preset
-from picojoule.codesign.config import CodesignConfig, LayerChoice
 from picojoule.codesign.hardware import keller_check
 from picojoule.codesign.pipeline import Codesign, Point, default_cache
 from picojoule.codesign.pruning import energy_aware_pruning, magnitude_pruning

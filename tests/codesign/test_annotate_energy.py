@@ -9,8 +9,7 @@ from torch import nn
 
 from picojoule.analysis import analyze
 from picojoule.arch.loader import arch_from_mapping
-from picojoule.compress import MagnitudePruning, PTQConfig, QuantSpec
-from picojoule.compress import prune_, quantize_, summarize
+from picojoule.compress import MagnitudePruning, PTQConfig, QuantSpec, prune_, quantize_, summarize
 from picojoule.importers.torch_import import import_torch
 from picojoule.mapper import Budget, SearchOptions
 from picojoule.tech.components import Mac, Tech

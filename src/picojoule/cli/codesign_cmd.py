@@ -34,6 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--configs", type=int, default=30, help="configs to sweep (default 30)")
     p.add_argument("--eval-limit", type=int, default=2000,
                    help="MNIST test images the metric uses (default 2000)")
+    p.add_argument("--train-limit", type=int, default=None,
+                   help="train the LeNet on the first N MNIST images (default all 60,000)")
+    p.add_argument("--epochs", type=int, default=None, help="training epochs (model default)")
+    p.add_argument("--model-cache", default=None, metavar="DIR",
+                   help="where trained models are cached (default ~/.cache/picojoule/models)")
     p.add_argument("--out", default=DEFAULT_OUT, help=f"store and caches (default {DEFAULT_OUT})")
     p.add_argument("--json", metavar="F", help="also write the points as JSON")
     p.add_argument("--html", metavar="F", help="also write an HTML page with the plot")
@@ -45,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.model not in MODELS:
         c.add("MODEL", f"one of {', '.join(MODELS)}, got {args.model!r}")
         c.raise_if_any()
-    data, metric = MODELS[args.model]
+    metric = MODELS[args.model][1]
     if args.metric is not None and args.metric != metric:
         c.add("--metric", f"{metric!r} for {args.model}, got {args.metric!r}")
     if args.model != "minilm" and args.data not in (None, "mnist"):
@@ -60,15 +65,15 @@ def run(args: argparse.Namespace) -> int:
     from picojoule.arch.loader import load_arch
     from picojoule.codesign.pipeline import Codesign, default_cache
     from picojoule.codesign.report import format_table, render_html, to_json
-    from picojoule.codesign.search import below_budget, cheapest_above, config_space
-    from picojoule.codesign.search import pareto_front
+    from picojoule.codesign.search import below_budget, cheapest_above, config_space, pareto_front
     from picojoule.codesign.task import minilm_task, mnist_task
 
     arch = load_arch(args.arch)
     if args.model == "minilm":
         task = minilm_task([s for s in Path(args.data).read_text().splitlines() if s.strip()])
     else:
-        task = mnist_task(args.model, eval_limit=args.eval_limit)
+        task = mnist_task(args.model, cache_dir=args.model_cache, eval_limit=args.eval_limit,
+                          train_limit=args.train_limit, epochs=args.epochs)
     maps, store = default_cache(args.out)
     cd = Codesign(task, arch, cache_dir=maps, store=store)
     points = cd.sweep(config_space(task.layers(), args.configs, nm_layers=task.nm_layers()))

@@ -16,7 +16,7 @@ from typing import Any
 
 from picojoule.errors import Collector, SpecError
 
-__all__ = ["CodesignConfig", "LayerChoice"]
+__all__ = ["INT8", "CodesignConfig", "LayerChoice"]
 
 GRANULARITIES = ("per_channel", "per_vector")
 PATTERNS = ("none", "unstructured", "N:M")
@@ -158,3 +158,6 @@ class CodesignConfig:
         if not self.layers:
             return self.default.label()
         return f"{self.default.label()}+" + ",".join(f"{n}={c.label()}" for n, c in self.layers)
+
+
+INT8 = LayerChoice(8, 8)  #: INT8 weights and activations, per-channel weight scales

@@ -94,7 +94,7 @@ def arch_variant(arch: Arch, choice: LayerChoice, bits: int) -> Arch:
     return dataclasses.replace(arch, levels=levels, compute=compute)
 
 
-def annotations(net: Network, summary: Mapping[str, Any],
+def layer_annotations(net: Network, summary: Mapping[str, Any],
                 config: CodesignConfig) -> dict[str, Any]:
     """The ``annotate`` input: bits and densities of every einsum layer of ``net``."""
     by_name = {entry["name"]: entry for entry in summary["layers"]}
@@ -129,7 +129,7 @@ def network_cost(net: Network, summary: Mapping[str, Any], config: CodesignConfi
                  cache_dir: str | Path | None = None) -> NetworkCost:
     """Energy, cycles and area of ``net`` compressed as ``summary`` says, on ``arch``."""
     options = options or DEFAULT_OPTIONS
-    annotated = net.annotate(annotations(net, summary, config), where="codesign summary")
+    annotated = net.annotate(layer_annotations(net, summary, config), where="codesign summary")
     groups: dict[Arch, list[Node]] = {}
     for node in annotated.nodes:
         if node.is_layer:

@@ -24,7 +24,10 @@ from picojoule.mapper.search import SearchOptions
 from picojoule.workload.einsum import Layer
 from picojoule.workload.network import Network, Node
 
-__all__ = ["PrecisionCheck", "keller_check", "reference_figures"]
+__all__ = ["VSQ4", "PrecisionCheck", "keller_check", "reference_figures"]
+
+#: INT4 weights and activations, a 4-bit scale per 16 weights (VS-Quant V=16, M=4)
+VSQ4 = LayerChoice(4, 4, "per_vector", vector_size=16, scale_bits=4)
 
 
 def reference_figures() -> dict[str, tuple[float, str]]:
@@ -63,12 +66,12 @@ class PrecisionCheck:
 
 
 def keller_check(arch: Arch, layer: Layer, input_density: float = 0.5,
-                 choice: LayerChoice = LayerChoice(4, 4, "per_vector", vector_size=16,
-                                                   scale_bits=4),
+                 choice: LayerChoice | None = None,
                  options: SearchOptions = DEFAULT_OPTIONS,
                  cache_dir: str | Path | None = None) -> PrecisionCheck:
     """INT8 vs INT4-VSQ energy per MAC of ``layer`` on ``arch`` (a MAC datapath that
     supports both), inputs at ``input_density`` non-zeros as in Keller's measurement."""
+    choice = choice or VSQ4
     figs = reference_figures()
     measured = figs["keller_int4_vsq_efficiency"][0] / figs["keller_int8_efficiency"][0]
     per_mac, core = {}, {}

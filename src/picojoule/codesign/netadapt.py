@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from picojoule.codesign.config import CodesignConfig, LayerChoice
+from picojoule.codesign.config import INT8, CodesignConfig, LayerChoice
 from picojoule.codesign.cost import network_cost
 from picojoule.codesign.pipeline import Codesign
 from picojoule.codesign.task import quantize_layers
@@ -123,7 +123,7 @@ def _masked_fine_tune(cd: Codesign, model: nn.Module, masks: dict[str, torch.Ten
 
 
 def netadapt(cd: Codesign, budget_uj: float, step: float = 0.1, fine_tune_steps: int = 50,
-             base: LayerChoice = LayerChoice(8, 8), max_iterations: int = 20) -> list[AdaptStep]:
+             base: LayerChoice = INT8, max_iterations: int = 20) -> list[AdaptStep]:
     """NetAdapt on ``cd``'s task and architecture (see module doc); returns every kept step,
     starting with the unshrunk model at ``base`` precision."""
     config = CodesignConfig(base)

@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from picojoule.codesign.config import CodesignConfig, LayerChoice
+from picojoule.codesign.config import INT8, CodesignConfig, LayerChoice
 from picojoule.codesign.pipeline import Codesign, Point
-from picojoule.codesign.task import layer_names
+from picojoule.codesign.task import weight_of, layer_names
 
 __all__ = ["PruningRun", "energy_aware_pruning", "global_magnitude_config",
            "magnitude_pruning"]
@@ -44,7 +44,7 @@ class PruningRun:
 
 
 def energy_aware_pruning(cd: Codesign, max_drop: float, steps: Sequence[float] = STEPS,
-                         base: LayerChoice = LayerChoice(8, 8),
+                         base: LayerChoice = INT8,
                          groups: dict[str, list[str]] | None = None) -> PruningRun:
     """``groups`` (name -> layer names) prunes layers together, ordered by their summed
     energy (e.g. every block's query projection); by default each layer alone."""
@@ -69,16 +69,16 @@ def energy_aware_pruning(cd: Codesign, max_drop: float, steps: Sequence[float] =
 
 
 def global_magnitude_config(cd: Codesign, sparsity: float,
-                            base: LayerChoice = LayerChoice(8, 8)) -> CodesignConfig:
+                            base: LayerChoice = INT8) -> CodesignConfig:
     """Per-layer sparsities that one global magnitude threshold gives (ties broken by
     ``torch.kthvalue``): equivalent to global magnitude pruning, in per-layer form."""
     module = cd.task.target(cd.task.model)
     names = layer_names(module)
     modules = dict(module.named_modules())
     with torch.no_grad():
-        weights = [modules[n].weight.detach().abs().flatten() for n in names]  # type: ignore[union-attr]
+        weights = [weight_of(modules[n]).detach().abs().flatten() for n in names]
         everything = torch.cat(weights)
-        k = max(1, int(round(sparsity * everything.numel())))
+        k = max(1, round(sparsity * everything.numel()))
         threshold = float(torch.kthvalue(everything, k).values)
         layers = []
         for n, w in zip(names, weights, strict=True):
@@ -90,7 +90,7 @@ def global_magnitude_config(cd: Codesign, sparsity: float,
 
 
 def magnitude_pruning(cd: Codesign, max_drop: float, steps: Sequence[float] = STEPS,
-                      base: LayerChoice = LayerChoice(8, 8)) -> PruningRun:
+                      base: LayerChoice = INT8) -> PruningRun:
     dense = cd.measure(CodesignConfig(base, name="dense"))
     floor = dense.metric - max_drop
     path = []

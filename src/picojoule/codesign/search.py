@@ -8,7 +8,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from picojoule.codesign.config import CodesignConfig, LayerChoice
+from picojoule.codesign.config import INT8, CodesignConfig, LayerChoice
 from picojoule.codesign.pipeline import Codesign, Point
 from picojoule.errors import SpecError
 
@@ -96,7 +96,7 @@ class MixedPrecision:
 
 
 def mixed_precision(cd: Codesign, min_metric: float, bits: Sequence[int] = (6, 4, 3, 2),
-                    base: LayerChoice = LayerChoice(8, 8),
+                    base: LayerChoice = INT8,
                     granularity: str = "per_channel",
                     groups: dict[str, list[str]] | None = None) -> MixedPrecision:
     """Lower layers' weight precision one step at a time, most energy per unit of measured
@@ -104,8 +104,19 @@ def mixed_precision(cd: Codesign, min_metric: float, bits: Sequence[int] = (6, 4
 
     Sensitivity of a layer at b bits = base metric - metric with only that layer at b bits
     (measured, one evaluation per layer and width). The move score is the layer's share of
-    the current point's energy divided by that sensitivity (floored at 1e-4)."""
-    layers = cd.task.layers()
+    the current point's energy divided by that sensitivity (floored at 1e-4). ``groups``
+    (name -> layer names) moves layers together (e.g. every block's query projection); by
+    default each layer is its own group."""
+    groups = groups or {n: [n] for n in cd.task.layers()}
+    layers = list(groups)
+
+    def assign(config: CodesignConfig, group: str, choice: LayerChoice) -> CodesignConfig:
+        for member in groups[group]:
+            config = config.with_layer(member, choice)
+        return config
+
+    def energy(p: Point, group: str) -> float:
+        return sum(p.layers[m]["energy_pj"] for m in groups[group])
     start = CodesignConfig(base, name=f"uniform {base.label()}")
     base_point = cd.measure(start)
     sensitivity: dict[str, dict[int, float]] = {}

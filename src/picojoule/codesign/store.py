@@ -3,7 +3,8 @@
 Each point is written in its own transaction as soon as it is measured, so a sweep that is
 killed loses at most the point in flight and resumes by skipping every key already here.
 ``measured`` keeps the architecture-independent half (metric, compression summary) so the
-same config on another architecture is only costed. ``log`` records when each evaluation started (with a run id), which is how a resumed sweep
+same config on another architecture is only costed.
+``log`` records when each evaluation started (with a run id), which is how a resumed sweep
 shows that nothing finished was evaluated twice.
 """
 

@@ -61,7 +61,14 @@ class Task:
         """Layers whose reduction size (weights per output channel) is a multiple of m."""
         modules = dict(self.target(self.model).named_modules())
         return [n for n in self.layers()
-                if modules[n].weight[0].numel() % m == 0]  # type: ignore[index,union-attr]
+                if weight_of(modules[n]).shape[1:].numel() % m == 0]
+
+
+def weight_of(module: nn.Module) -> torch.Tensor:
+    weight = module.weight
+    if not isinstance(weight, torch.Tensor):
+        raise SpecError.single("codesign", "model", "layers with a weight tensor")
+    return weight
 
 
 def layer_names(module: nn.Module) -> list[str]:
@@ -84,9 +91,9 @@ def _quant_config(choice: LayerChoice) -> PTQConfig | None:
     weight = None
     if choice.weight_bits is not None:
         cal = choice.calibration if choice.granularity == "per_channel" else "max"
-        weight = QuantSpec(bits=choice.weight_bits, granularity=choice.granularity,
+        weight = QuantSpec(bits=choice.weight_bits, granularity=choice.granularity,  # type: ignore[arg-type]
                            group_size=choice.vector_size, scale_bits=choice.scale_bits,
-                           calibration=cal)
+                           calibration=cal)  # type: ignore[arg-type]
     act = QuantSpec(bits=choice.act_bits) if choice.act_bits is not None else None
     if weight is None and act is None:
         return None
@@ -107,7 +114,7 @@ def quantize_layers(task: Task, model: nn.Module, config: CodesignConfig) -> Non
     overrides = tuple(_only(n, _quant_config(config.choice(n))) for n in names)
     if not any(o.config is not None for o in overrides):
         return
-    base = next(o.config for o in overrides if o.config is not None)
+    base = next(o.config for o in overrides if isinstance(o.config, PTQConfig))
     needs_cal = any(isinstance(o.config, PTQConfig) and o.config.input is not None
                     for o in overrides)
     forward = None
@@ -161,13 +168,14 @@ def _mnist_fine_tune(images: torch.Tensor, labels: torch.Tensor, seed: int) -> F
 
 def mnist_task(name: str, cache_dir: str | Path | None = None, eval_limit: int | None = None,
                train_limit: int | None = None, tune_limit: int = 10_000,
-               seed: int = 0) -> Task:
+               seed: int = 0, epochs: int | None = None) -> Task:
     """LeNet-300-100 or LeNet-5 trained on MNIST; metric = top-1 accuracy on the first
     ``eval_limit`` test images (all 10,000 by default); fine-tuning draws from the first
     ``tune_limit`` training images; calibration uses 512 training images."""
     from picojoule.compress import evaluate_accuracy, load_mnist, load_or_train
 
-    model = load_or_train(name, cache_dir=cache_dir, seed=seed, train_limit=train_limit)
+    model = load_or_train(name, cache_dir=cache_dir, seed=seed, train_limit=train_limit,
+                          epochs=epochs)
     test_x, test_y = load_mnist("test", limit=eval_limit)
     train_x, train_y = load_mnist("train", limit=tune_limit)
 
@@ -207,4 +215,4 @@ def minilm_task(sentences: list[str], seq_len: int = 32) -> Task:
     ids = torch.ones(1, seq_len, dtype=torch.long)
     return Task("minilm", st, metric, "cosine", (ids, torch.ones_like(ids)),
                 (dict(features),), forward=lambda m, batch: m(dict(batch)),
-                target=lambda m: m[0].auto_model)
+                target=lambda m: m[0].auto_model)  # type: ignore[index]
