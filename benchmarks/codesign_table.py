@@ -51,7 +51,9 @@ def show(p: Point, metric: str) -> str:
 
 
 def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
-        ft_steps: int, n_random: int, groups: dict[str, list[str]] | None) -> dict:
+        ft_steps: int, n_random: int, groups: dict[str, list[str]] | None,
+        mp_bits: tuple[int, ...], mpv_bits: tuple[int, ...],
+        prune_steps: tuple[float, ...]) -> dict:
     maps, store = default_cache(out)
     arch = load_preset(arch_name)
     cd = Codesign(task, arch, cache_dir=maps, store=store)
@@ -64,15 +66,15 @@ def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
     print(format_table(sweep, m))
     int8, vsq = by_name["int8"], by_name["int4-vsq"]
     # (b) mixed precision at equal accuracy (within tol of uniform INT8)
-    mp = mixed_precision(cd, int8.metric - tol, bits=(6, 4, 3), groups=groups)
-    mpv = mixed_precision(cd, int8.metric - tol, bits=(4, 3, 2), groups=groups,
+    mp = mixed_precision(cd, int8.metric - tol, bits=mp_bits, groups=groups)
+    mpv = mixed_precision(cd, int8.metric - tol, bits=mpv_bits, groups=groups,
                           granularity="per_vector")
     best_mp = min((mp.best, mpv.best), key=lambda p: p.energy_pj)
     # (a) pruning with fine-tuning (when the task has training data)
     cd_ft = Codesign(task, arch, cache_dir=maps, store=store,
                      fine_tune_steps=ft_steps if task.fine_tune else 0)
-    ea = energy_aware_pruning(cd_ft, max_drop, groups=groups)
-    mag = magnitude_pruning(cd_ft, max_drop)
+    ea = energy_aware_pruning(cd_ft, max_drop, prune_steps, groups=groups)
+    mag = magnitude_pruning(cd_ft, max_drop, prune_steps)
     print(f"\n(a) pruning, floor {m} >= {ea.floor:.4f} (dense INT8 {ea.dense.metric:.4f}, "
           f"{ea.dense.energy_uj:.3f} uJ), fine-tuning {cd_ft.fine_tune_steps} steps per point")
     for run_ in (ea, mag):
@@ -133,12 +135,14 @@ def main() -> None:
             sentences = [s for s in (Path(__file__).parent / "data" / "sentences.txt")
                          .read_text().splitlines() if s.strip()]
             task = minilm_task(sentences)
-            kw = {"tol": 0.005, "max_drop": 0.02, "ft_steps": 0, "n_random": 10,
-                  "groups": minilm_groups(task)}
+            kw = {"tol": 0.005, "max_drop": 0.02, "ft_steps": 0, "n_random": 4,
+                  "groups": minilm_groups(task), "mp_bits": (4,), "mpv_bits": (4,),
+                  "prune_steps": (0.5, 0.75, 0.9)}
         else:
             task = mnist_task(model, eval_limit=2000)
             kw = {"tol": 0.005, "max_drop": 0.01, "ft_steps": 100, "n_random": 20,
-                  "groups": None}
+                  "groups": None, "mp_bits": (6, 4, 3), "mpv_bits": (4, 3, 2),
+                  "prune_steps": (0.5, 0.7, 0.8, 0.9, 0.95)}
         for arch_name in ARCHS:
             results[f"{model}/{arch_name}"] = run(task, arch_name, args.out, **kw)  # type: ignore[arg-type]
     print("\nSummary: (a) energy saved, energy-aware / magnitude; (b) INT8 / mixed energy; "
