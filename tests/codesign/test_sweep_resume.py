@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 CONFIGS = 8
 
@@ -34,6 +36,7 @@ def finished(db: Path) -> set[str]:
         return set()
 
 
+@pytest.mark.slow  # two sweeps in subprocesses: about 1-2 min idle, 8 min on a loaded box
 def test_sigkill_then_resume_gives_the_same_points(tmp_path):
     env = {**os.environ, "PYTHONPATH": SRC}
     models = tmp_path / "models"

@@ -19,7 +19,7 @@ import torch
 
 from picojoule.codesign.config import INT8, CodesignConfig, LayerChoice
 from picojoule.codesign.pipeline import Codesign, Point
-from picojoule.codesign.task import weight_of, layer_names
+from picojoule.codesign.task import layer_names, weight_of
 
 __all__ = ["PruningRun", "energy_aware_pruning", "global_magnitude_config",
            "magnitude_pruning"]

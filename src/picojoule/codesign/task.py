@@ -199,7 +199,8 @@ def minilm_task(sentences: list[str], seq_len: int = 32) -> Task:
     if not sentences:
         raise SpecError.single("minilm", "sentences", "at least one sentence")
     st = SentenceTransformer(str(gt.get_model_path()), device="cpu")
-    features = st.tokenize(sentences)
+    features = (st.preprocess(sentences) if hasattr(st, "preprocess")
+                else st.tokenize(sentences))
 
     def embed(m: nn.Module) -> torch.Tensor:
         with torch.no_grad():
