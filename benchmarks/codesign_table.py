@@ -25,23 +25,19 @@ import torch
 from picojoule.arch import load_preset
 from picojoule.codesign.hardware import keller_check
 from picojoule.codesign.pipeline import Codesign, Point, default_cache
-from picojoule.codesign.pruning import energy_aware_pruning, magnitude_pruning
+from picojoule.codesign.pruning import PruningRun, energy_aware_pruning, magnitude_pruning
 from picojoule.codesign.report import format_table, render_html, to_json
 from picojoule.codesign.search import config_space, mixed_precision, pareto_front
 from picojoule.codesign.task import Task, minilm_task, mnist_task
 from picojoule.workload import parse_layer
 
 ARCHS = ("eyeriss", "nvdla-small")
-MINILM_KINDS = ("attention.self.query", "attention.self.key", "attention.self.value",
-                "attention.output.dense", "intermediate.dense", "output.dense")
-
-
 def minilm_groups(task: Task) -> dict[str, list[str]]:
-    layers = task.layers()
+    """Three groups: attention projections (q, k, v, out), FFN up, FFN down (+ pooler)."""
     groups: dict[str, list[str]] = {}
-    for name in layers:
-        kind = next((k for k in MINILM_KINDS if name.endswith(k)
-                     and not (k == "output.dense" and "attention" in name)), "pooler")
+    for name in task.layers():
+        kind = ("attention" if ".attention." in name else
+                "ffn-up" if name.endswith("intermediate.dense") else "ffn-down+pooler")
         groups.setdefault(kind, []).append(name)
     return groups
 
@@ -50,33 +46,9 @@ def show(p: Point, metric: str) -> str:
     return f"{p.label[:60]:<60} {metric} {p.metric:.4f}  {p.energy_uj:10.3f} uJ"
 
 
-def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
-        ft_steps: int, n_random: int, groups: dict[str, list[str]] | None,
-        mp_bits: tuple[int, ...], mpv_bits: tuple[int, ...],
-        prune_steps: tuple[float, ...]) -> dict:
-    maps, store = default_cache(out)
-    arch = load_preset(arch_name)
-    cd = Codesign(task, arch, cache_dir=maps, store=store)
-    m = task.metric_name
-    started = time.perf_counter()
-    nm = task.nm_layers()
-    sweep = cd.sweep(config_space(task.layers(), 10 + n_random, seed=0, nm_layers=nm))
-    by_name = {p.label: p for p in sweep}
-    print(f"\n=== {task.name} on {arch_name}: sweep of {len(sweep)} configs ===")
-    print(format_table(sweep, m))
-    int8, vsq = by_name["int8"], by_name["int4-vsq"]
-    # (b) mixed precision at equal accuracy (within tol of uniform INT8)
-    mp = mixed_precision(cd, int8.metric - tol, bits=mp_bits, groups=groups)
-    mpv = mixed_precision(cd, int8.metric - tol, bits=mpv_bits, groups=groups,
-                          granularity="per_vector")
-    best_mp = min((mp.best, mpv.best), key=lambda p: p.energy_pj)
-    # (a) pruning with fine-tuning (when the task has training data)
-    cd_ft = Codesign(task, arch, cache_dir=maps, store=store,
-                     fine_tune_steps=ft_steps if task.fine_tune else 0)
-    ea = energy_aware_pruning(cd_ft, max_drop, prune_steps, groups=groups)
-    mag = magnitude_pruning(cd_ft, max_drop, prune_steps)
+def report_pruning(ea: PruningRun, mag: PruningRun, m: str, ft: int) -> tuple[float, float]:
     print(f"\n(a) pruning, floor {m} >= {ea.floor:.4f} (dense INT8 {ea.dense.metric:.4f}, "
-          f"{ea.dense.energy_uj:.3f} uJ), fine-tuning {cd_ft.fine_tune_steps} steps per point")
+          f"{ea.dense.energy_uj:.3f} uJ), fine-tuning {ft} steps per point")
     for run_ in (ea, mag):
         for p in run_.path:
             print(f"  {run_.method:<13}{show(p, m)}")
@@ -86,6 +58,41 @@ def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
           f"(saved {ea.saved_pj / 1e6:.3f} uJ); magnitude: {mag.best.metric:.4f} at "
           f"{mag.best.energy_uj:.3f} uJ (saved {mag.saved_pj / 1e6:.3f} uJ); "
           f"ratio of energy saved {ratio_a:.2f}x (goal >= 1.3x)")
+    return ratio_a, eq
+
+
+def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
+        ft_steps: int, n_random: int, groups: dict[str, list[str]] | None,
+        mp_bits: tuple[int, ...], mpv_bits: tuple[int, ...],
+        prune_steps: tuple[float, ...], only: tuple[str, ...] = (),
+        prune: bool = True) -> dict:
+    maps, store = default_cache(out)
+    arch = load_preset(arch_name)
+    cd = Codesign(task, arch, cache_dir=maps, store=store)
+    m = task.metric_name
+    started = time.perf_counter()
+    nm = task.nm_layers()
+    space = config_space(task.layers(), 10 + n_random, seed=0, nm_layers=nm)
+    sweep = cd.sweep([c for c in space if not only or c.name in only])
+    by_name = {p.label: p for p in sweep}
+    print(f"\n=== {task.name} on {arch_name}: sweep of {len(sweep)} configs ===")
+    print(format_table(sweep, m))
+    int8, vsq = by_name["int8"], by_name["int4-vsq"]
+    # (b) mixed precision at equal accuracy (within tol of uniform INT8)
+    mp = mixed_precision(cd, int8.metric - tol, bits=mp_bits, groups=groups)
+    mpv = mixed_precision(cd, int8.metric - tol, bits=mpv_bits, groups=groups,
+                          granularity="per_vector") if mpv_bits else mp
+    best_mp = min((mp.best, mpv.best), key=lambda p: p.energy_pj)
+    # (a) pruning with fine-tuning (when the task has training data)
+    cd_ft = Codesign(task, arch, cache_dir=maps, store=store,
+                     fine_tune_steps=ft_steps if task.fine_tune else 0)
+    ea = energy_aware_pruning(cd_ft, max_drop, prune_steps, groups=groups) if prune else None
+    mag = magnitude_pruning(cd_ft, max_drop, prune_steps) if prune else None
+    ratio_a, eq = float("nan"), float("nan")
+    if ea is None or mag is None:
+        print("\n(a) pruning: not run for this model (see docs/codesign.md)")
+    else:
+        ratio_a, eq = report_pruning(ea, mag, m, cd_ft.fine_tune_steps)
     print(f"\n(b) mixed precision, floor {m} >= {int8.metric - tol:.4f} "
           f"(uniform INT8 {int8.metric:.4f} at {int8.energy_uj:.3f} uJ)")
     for name, run_ in (("per-channel", mp), ("per-vector", mpv)):
@@ -135,9 +142,12 @@ def main() -> None:
             sentences = [s for s in (Path(__file__).parent / "data" / "sentences.txt")
                          .read_text().splitlines() if s.strip()]
             task = minilm_task(sentences)
-            kw = {"tol": 0.005, "max_drop": 0.02, "ft_steps": 0, "n_random": 4,
-                  "groups": minilm_groups(task), "mp_bits": (4,), "mpv_bits": (4,),
-                  "prune_steps": (0.5, 0.75, 0.9)}
+            # one evaluation of MiniLM (PTQ of 37 layers with activation calibration, then
+            # 50 sentences) is minutes on a loaded 2-core box: a reduced plan
+            kw = {"tol": 0.005, "max_drop": 0.02, "ft_steps": 0, "n_random": 0,
+                  "groups": minilm_groups(task), "mp_bits": (4,), "mpv_bits": (),
+                  "prune_steps": (0.5, 0.75), "only": ("fp32", "int8", "int4", "int4-vsq"),
+                  "prune": False}
         else:
             task = mnist_task(model, eval_limit=2000)
             kw = {"tol": 0.005, "max_drop": 0.01, "ft_steps": 100, "n_random": 20,
