@@ -29,6 +29,7 @@ from picojoule.codesign.pruning import PruningRun, energy_aware_pruning, magnitu
 from picojoule.codesign.report import format_table, render_html, to_json
 from picojoule.codesign.search import config_space, mixed_precision, pareto_front
 from picojoule.codesign.task import Task, minilm_task, mnist_task
+from picojoule.errors import SpecError
 from picojoule.workload import parse_layer
 
 ARCHS = ("eyeriss", "nvdla-small")
@@ -73,7 +74,12 @@ def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
     started = time.perf_counter()
     nm = task.nm_layers()
     space = config_space(task.layers(), 10 + n_random, seed=0, nm_layers=nm)
-    sweep = cd.sweep([c for c in space if not only or c.name in only])
+    sweep = []
+    for config in (c for c in space if not only or c.name in only):
+        try:
+            sweep.append(cd.measure(config))
+        except SpecError as exc:  # e.g. FP32 weights do not fit an INT8 NPU's registers
+            print(f"  {config.label()}: not mappable on {arch_name} ({exc.problems[0]})"[:160])
     by_name = {p.label: p for p in sweep}
     print(f"\n=== {task.name} on {arch_name}: sweep of {len(sweep)} configs ===")
     print(format_table(sweep, m))
