@@ -18,7 +18,8 @@ MAX_ERROR_LINE = 400  # characters of one error line; a value quoted in it is cu
 
 # Subcommand modules under picojoule.cli; each defines register(subparsers) and sets `func`.
 COMMAND_MODULES = ("evaluate", "arch_cmd", "demo", "zoo_cmd", "map_cmd", "analyze_cmd",
-                   "carbon_cmd", "llm_cmd", "explore_cmd", "timeloop_cmd", "export_cmd")
+                   "carbon_cmd", "llm_cmd", "explore_cmd", "timeloop_cmd", "export_cmd",
+                   "codesign_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,58 @@
+"""Time a 200-config codesign sweep of LeNet-5 on eyeriss and show where the time goes.
+
+Each config: compress a copy (prune, quantize with calibration), measure accuracy on the
+first ``--eval-limit`` MNIST test images, cost the compressed network on the arch (each
+distinct layer signature searched once; the rest from the mapping cache).
+
+    PYTHONPATH=src python benchmarks/codesign_sweep.py [--configs 200] [--eval-limit 1000]
+
+A fresh store and mapping cache are made in a temporary folder unless ``--out`` is given
+(then a rerun resumes: finished configs are read back, not evaluated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from picojoule.arch import load_preset
+from picojoule.codesign.pipeline import Codesign, default_cache
+from picojoule.codesign.search import config_space, pareto_front
+from picojoule.codesign.task import mnist_task
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--configs", type=int, default=200)
+    parser.add_argument("--eval-limit", type=int, default=1000)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix="codesign-sweep-"))
+    task = mnist_task("lenet5", eval_limit=args.eval_limit)
+    maps, store = default_cache(out)
+    cd = Codesign(task, load_preset("eyeriss"), cache_dir=maps, store=store)
+    configs = config_space(task.layers(), args.configs, seed=0, nm_layers=task.nm_layers())
+    print(f"{len(configs)} configs of LeNet-5 on eyeriss, accuracy on {args.eval_limit} "
+          f"MNIST test images, {os.cpu_count()} cores; store {out}")
+    started = time.perf_counter()
+    points = cd.sweep(configs)
+    wall = time.perf_counter() - started
+    evals = sum(p.eval_seconds for p in points)
+    costs = sum(p.cost_seconds for p in points)
+    searched = sum(p.searched for p in points)
+    files = len(list(maps.glob("*.json")))
+    print(f"wall {wall:.0f} s: accuracy (compress + evaluate) {evals:.0f} s, costing "
+          f"{costs:.0f} s, other {wall - evals - costs:.0f} s")
+    print(f"layer mappings searched {searched} for {4 * len(points)} layer evaluations; "
+          f"distinct signatures on disk {files}")
+    front = pareto_front(points)
+    print(f"Pareto front: {len(front)} points")
+    for p in front:
+        print(f"  {p.label[:70]:<70} acc {p.metric:.4f} {p.energy_uj:8.3f} uJ")
+
+
+if __name__ == "__main__":
+    main()

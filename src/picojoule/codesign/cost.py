@@ -1,0 +1,166 @@
+"""The joules half: a compressed model's summary -> annotated network -> energy on an arch.
+
+``network_cost`` annotates the FP32 network with each layer's measured precisions and
+weight density (``Network.annotate``), picks the architecture variant each layer runs on
+(weights stored in the config's sparse format; a MAC datapath that supports the config's
+precisions) and calls ``analyze`` once per variant, with its disk cache keyed by the layer
+signature (shape, precisions, densities), the architecture and the search options, so a
+sweep searches each distinct (layer, precisions, densities, arch) once.
+
+Conventions (stated, not measured): a layer writes its outputs at its activation precision
+(the precision its consumer reads); activation x activation layers (attention) run at the
+config's default activation precision; a float operand is 32 bits. VS-Quant per-vector
+scaling adds, per layer, the scale storage (M bits per V weights, moved wherever the
+weights move: the weights' storage energy x M / (V x weight bits)) and one extra multiply
+per V MACs (costed as an M-bit MAC into the layer's partial-sum accumulator).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from picojoule.analysis import analyze
+from picojoule.arch.spec import Arch
+from picojoule.codesign.config import CodesignConfig, LayerChoice
+from picojoule.cost.stats import Stats
+from picojoule.errors import SpecError
+from picojoule.mapper.evaluator import Budget
+from picojoule.mapper.search import SearchOptions
+from picojoule.tech.components import Mac, Tech
+from picojoule.tech.registry import Registry
+from picojoule.workload.network import Network, Node
+
+__all__ = ["LayerCost", "NetworkCost", "arch_variant", "network_cost", "vsq_overhead_pj"]
+
+FLOAT_BITS = 32
+DEFAULT_OPTIONS = SearchOptions(budget=Budget(2000), seed=0)
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    name: str
+    macs: int
+    energy_pj: float  # including any VS-Quant overhead
+    vsq_overhead_pj: float
+    cycles: float
+    bits: dict[str, int]
+    density: dict[str, float]
+
+
+@dataclass(frozen=True)
+class NetworkCost:
+    energy_pj: float
+    cycles: float
+    area_um2: float  # the datapath for the widest precision any layer uses
+    seconds: float
+    layers: tuple[LayerCost, ...]
+    searched: int  # layer mappings searched now (the rest came from the cache)
+    distinct: int
+
+    @property
+    def energy_uj(self) -> float:
+        return self.energy_pj / 1e6
+
+    def shares(self) -> dict[str, float]:
+        """Each layer's fraction of the network's einsum energy."""
+        return {lc.name: lc.energy_pj / self.energy_pj for lc in self.layers}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"energy_pj": self.energy_pj, "cycles": self.cycles, "area_um2": self.area_um2,
+                "seconds": self.seconds, "searched": self.searched, "distinct": self.distinct,
+                "layers": [dataclasses.asdict(lc) for lc in self.layers]}
+
+
+def _precision(bits: int) -> str:
+    return "fp32" if bits >= FLOAT_BITS else ("int16" if bits > 8 else f"int{bits}")
+
+
+def arch_variant(arch: Arch, choice: LayerChoice, bits: int) -> Arch:
+    """``arch`` with weights stored in ``choice``'s sparse format at every level that keeps
+    them, and a MAC datapath that also supports ``bits`` (a multi-precision MAC)."""
+    levels = arch.levels
+    if choice.sparse_format != "none":
+        levels = tuple(dataclasses.replace(lv, sparse_format=choice.sparse_format,
+                                           metadata_bits=choice.metadata_bits)
+                       if "weights" in lv.keeps else lv for lv in levels)
+    precisions = arch.compute.precisions
+    if _precision(bits) not in precisions:
+        precisions = (*precisions, _precision(bits))
+    compute = dataclasses.replace(arch.compute, precisions=precisions)
+    return dataclasses.replace(arch, levels=levels, compute=compute)
+
+
+def layer_annotations(net: Network, summary: Mapping[str, Any],
+                config: CodesignConfig) -> dict[str, Any]:
+    """The ``annotate`` input: bits and densities of every einsum layer of ``net``."""
+    by_name = {entry["name"]: entry for entry in summary["layers"]}
+    act = config.default.act_bits or FLOAT_BITS
+    entries = []
+    for layer in net.layers:
+        entry = by_name.get(layer.name)
+        if entry is None:  # activation x activation (attention): no weights to compress
+            entries.append({"name": layer.name, "bits": dict.fromkeys(
+                ("inputs", "weights", "outputs"), act)})
+            continue
+        bits = dict(entry["bits"])
+        bits["outputs"] = bits["inputs"]
+        entries.append({"name": layer.name, "bits": bits, "density": dict(entry["density"])})
+    return {"layers": entries}
+
+
+def vsq_overhead_pj(stats: Stats, arch: Arch, choice: LayerChoice, weight_bits: int,
+                    psum_bits: int, registry: Registry | None = None) -> float:
+    """Scale storage and the per-vector multiply of VS-Quant for one layer (see module doc)."""
+    weight_pj = sum(ops["weights"].energy_pj for ops in stats.levels.values()
+                    if "weights" in ops)
+    storage = weight_pj * choice.scale_bits / (choice.vector_size * weight_bits)
+    est = (registry or Registry.default()).estimate(
+        Mac(bits=choice.scale_bits, acc_bits=psum_bits), Tech(arch.node_nm, arch.voltage_v),
+        prefer=arch.compute.estimator)
+    return storage + stats.macs / choice.vector_size * est.action("mac")
+
+
+def network_cost(net: Network, summary: Mapping[str, Any], config: CodesignConfig,
+                 arch: Arch, options: SearchOptions | None = None,
+                 cache_dir: str | Path | None = None) -> NetworkCost:
+    """Energy, cycles and area of ``net`` compressed as ``summary`` says, on ``arch``."""
+    options = options or DEFAULT_OPTIONS
+    annotated = net.annotate(layer_annotations(net, summary, config), where="codesign summary")
+    groups: dict[Arch, list[Node]] = {}
+    for node in annotated.nodes:
+        if node.is_layer:
+            layer = node.op
+            bits = max(layer.operand("inputs").bits, layer.operand("weights").bits)  # type: ignore[union-attr]
+            variant = arch_variant(arch, config.choice(node.name), bits)
+            groups.setdefault(variant, []).append(node)
+    costs: dict[str, LayerCost] = {}
+    searched = distinct = 0
+    area = 0.0
+    seconds = 0.0
+    for variant, nodes in groups.items():
+        result = analyze(Network(net.name, tuple(nodes)), variant, options, cache_dir=cache_dir)
+        searched += result.searched
+        distinct += result.distinct
+        for r in result.layers:
+            if r.stats is None:
+                raise SpecError.single(variant.name, r.name, f"a mappable layer ({r.error})")
+            choice = config.choice(r.name)
+            w = r.layer.operand("weights")
+            extra = 0.0
+            if choice.granularity == "per_vector" and r.name in {e["name"]
+                                                                 for e in summary["layers"]}:
+                extra = vsq_overhead_pj(r.stats, variant, choice, w.bits,
+                                        r.layer.output.partial_bits)
+            costs[r.name] = LayerCost(
+                r.name, r.layer.macs, r.stats.energy_pj + extra, extra, r.stats.cycles,
+                {o.name: o.bits for o in r.layer.operands},
+                {o.name: o.density for o in r.layer.operands})
+            area = max(area, r.stats.area_um2)
+            seconds += r.stats.seconds
+    layers = tuple(costs[layer.name] for layer in net.layers)
+    return NetworkCost(sum(lc.energy_pj for lc in layers), sum(lc.cycles for lc in layers),
+                       area, seconds, layers, searched, distinct)

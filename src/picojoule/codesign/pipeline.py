@@ -1,0 +1,140 @@
+"""One pipeline: (task, arch) x compression config -> measured accuracy, energy, size.
+
+``Codesign`` binds a task to an architecture, the mapper's search options, a mapping cache
+folder and an optional result store. ``evaluate(config)`` compresses a copy of the model,
+measures the metric on real data, annotates the FP32 network with the compressed model's
+summary and costs it on the architecture. ``sweep(configs)`` evaluates many, skipping (and
+returning) those already in the store.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from picojoule.arch.spec import Arch
+from picojoule.codesign.config import CodesignConfig
+from picojoule.codesign.cost import DEFAULT_OPTIONS, NetworkCost, network_cost
+from picojoule.codesign.store import Store
+from picojoule.codesign.task import Task, compress
+from picojoule.compress import summarize
+from picojoule.mapper.search import SearchOptions
+from picojoule.workload.network import Network
+
+__all__ = ["Codesign", "Point"]
+
+
+@dataclass(frozen=True)
+class Point:
+    """One measured config: the metric on real data and the compressed network's costs."""
+
+    key: str
+    label: str
+    config: dict[str, Any]
+    metric: float
+    energy_pj: float
+    cycles: float
+    area_um2: float
+    size_bits: int
+    layers: dict[str, dict[str, Any]]  # per layer: energy_pj, bits, density
+    eval_seconds: float
+    cost_seconds: float
+    searched: int
+
+    @property
+    def energy_uj(self) -> float:
+        return self.energy_pj / 1e6
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Point:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+@functools.lru_cache(maxsize=8)
+def _traced(task: Task) -> Network:
+    from picojoule.importers.torch_import import import_torch
+
+    return import_torch(task.target(task.model), task.example_inputs, name=task.name,
+                        allow_unsupported=True)
+
+
+@dataclass(frozen=True)
+class Codesign:
+    task: Task
+    arch: Arch
+    options: SearchOptions = DEFAULT_OPTIONS
+    cache_dir: Path | None = None  # mapping cache (one JSON file per searched layer)
+    store: Store | None = None
+    fine_tune_steps: int = 0
+    run_id: str = field(default_factory=lambda: f"{os.getpid()}-{time.time_ns()}")
+
+    @property
+    def _arch_key(self) -> str:
+        return f"{self.arch.name}-ft{self.fine_tune_steps}"
+
+    @property
+    def network(self) -> Network:
+        """The FP32 network traced from the task's model (once per task)."""
+        return _traced(self.task)
+
+    def cost(self, summary: dict[str, Any], config: CodesignConfig) -> NetworkCost:
+        return network_cost(self.network, summary, config, self.arch, self.options,
+                            self.cache_dir)
+
+    def evaluate(self, config: CodesignConfig, model: Any = None) -> Point:
+        """Measure ``config`` (or an already compressed ``model`` described by it)."""
+        started = time.perf_counter()
+        key = f"{config.key}-ft{self.fine_tune_steps}"
+        known = (self.store.get_measured(self.task.name, key)
+                 if self.store is not None and model is None else None)
+        if known is None:
+            if model is None:
+                model = compress(self.task, config, self.fine_tune_steps)
+            known = {"metric": float(self.task.metric(model)),
+                     "summary": summarize(self.task.target(model)).to_dict()}
+            if self.store is not None:
+                self.store.put_measured(self.task.name, key, known)
+        metric, summary = float(known["metric"]), known["summary"]
+        evaluated = time.perf_counter()
+        cost = self.cost(summary, config)
+        layers = {lc.name: {"energy_pj": lc.energy_pj, "vsq_pj": lc.vsq_overhead_pj,
+                            "bits": lc.bits, "density": lc.density} for lc in cost.layers}
+        return Point(config.key, config.label(), config.to_dict(), metric, cost.energy_pj,
+                     cost.cycles, cost.area_um2, int(summary["compressed_bits"]), layers,
+                     evaluated - started, time.perf_counter() - evaluated, cost.searched)
+
+    def measure(self, config: CodesignConfig) -> Point:
+        """``evaluate`` through the store: a config already there is read, not re-run."""
+        if self.store is None:
+            return self.evaluate(config)
+        got = self.store.get(self.task.name, self._arch_key, config.key)
+        if got is not None:
+            return Point.from_dict(got)
+        self.store.log(self.run_id, self.task.name, self._arch_key, config.key, "start")
+        point = self.evaluate(config)
+        self.store.put(self.task.name, self._arch_key, config.key, point.label, point.to_dict())
+        return point
+
+    def sweep(self, configs: Iterable[CodesignConfig],
+              progress: Callable[[int, Point], None] | None = None) -> list[Point]:
+        points = []
+        for i, config in enumerate(configs):
+            point = self.measure(config)
+            points.append(point)
+            if progress is not None:
+                progress(i, point)
+        return points
+
+
+def default_cache(folder: str | Path) -> tuple[Path, Store]:
+    """A mapping cache folder and a store file under ``folder``."""
+    root = Path(folder)
+    return root / "mappings", Store(root / "points.sqlite")

@@ -1,0 +1,81 @@
+"""Codesign results as a text table, JSON, and a self-contained HTML page with an SVG plot
+of metric against energy (every point, the Pareto front joined by a line)."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from picojoule.codesign.pipeline import Point
+from picojoule.codesign.search import pareto_front
+
+__all__ = ["format_table", "plot_data", "render_html", "to_json"]
+
+
+def format_table(points: Sequence[Point], metric_name: str = "metric") -> str:
+    front = {p.key for p in pareto_front(points)}
+    header = f"{'config':<44} {metric_name:>9} {'energy_uJ':>11} {'cycles':>11} " \
+             f"{'area_mm2':>9} {'size_kB':>8} front"
+    lines = [header, "-" * len(header)]
+    for p in sorted(points, key=lambda p: p.energy_pj):
+        label = p.label if len(p.label) <= 44 else p.label[:41] + "..."
+        lines.append(f"{label:<44} {p.metric:>9.4f} {p.energy_uj:>11.3f} {p.cycles:>11.0f} "
+                     f"{p.area_um2 / 1e6:>9.3f} {p.size_bits / 8e3:>8.1f} "
+                     f"{'*' if p.key in front else ''}")
+    return "\n".join(lines)
+
+
+def plot_data(points: Sequence[Point]) -> dict[str, Any]:
+    front = pareto_front(points)
+    return {"points": [{"label": p.label, "energy_uj": p.energy_uj, "metric": p.metric}
+                       for p in points],
+            "front": [{"label": p.label, "energy_uj": p.energy_uj, "metric": p.metric}
+                      for p in front]}
+
+
+def to_json(points: Sequence[Point], extra: dict[str, Any] | None = None) -> str:
+    front = pareto_front(points)
+    return json.dumps({"points": [p.to_dict() for p in points],
+                       "front": [p.key for p in front], **(extra or {})}, indent=1)
+
+
+def _svg(data: dict[str, Any], metric_name: str, width: int = 640, height: int = 400) -> str:
+    pts = data["points"]
+    if not pts:
+        return "<p>no points</p>"
+    xs = [p["energy_uj"] for p in pts]
+    ys = [p["metric"] for p in pts]
+    x0, x1 = min(xs), max(xs)
+    y0, y1 = min(ys), max(ys)
+    x1, y1 = (x1 if x1 > x0 else x0 + 1), (y1 if y1 > y0 else y0 + 1e-3)
+    pad = 50
+
+    def sx(v: float) -> float:
+        return pad + (v - x0) / (x1 - x0) * (width - 2 * pad)
+
+    def sy(v: float) -> float:
+        return height - pad - (v - y0) / (y1 - y0) * (height - 2 * pad)
+
+    dots = "".join(f'<circle cx="{sx(p["energy_uj"]):.1f}" cy="{sy(p["metric"]):.1f}" r="3" '
+                   f'fill="#8899aa"><title>{html.escape(p["label"])}: {p["metric"]:.4f}, '
+                   f'{p["energy_uj"]:.3f} uJ</title></circle>' for p in pts)
+    line = " ".join(f'{sx(p["energy_uj"]):.1f},{sy(p["metric"]):.1f}' for p in data["front"])
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
+            f'<rect width="100%" height="100%" fill="white"/>'
+            f'<polyline points="{line}" fill="none" stroke="#c03030" stroke-width="2"/>{dots}'
+            f'<text x="{width / 2}" y="{height - 10}" text-anchor="middle">energy per '
+            f'inference (uJ): {x0:.3g} .. {x1:.3g}</text>'
+            f'<text x="12" y="{height / 2}" transform="rotate(-90 12 {height / 2})" '
+            f'text-anchor="middle">{html.escape(metric_name)}: {y0:.4g} .. {y1:.4g}</text>'
+            f'</svg>')
+
+
+def render_html(title: str, points: Sequence[Point], metric_name: str = "metric") -> str:
+    data = plot_data(points)
+    return ("<!doctype html><meta charset='utf-8'><title>" + html.escape(title) + "</title>"
+            f"<h1>{html.escape(title)}</h1>{_svg(data, metric_name)}"
+            f"<pre>{html.escape(format_table(points, metric_name))}</pre>"
+            f"<script type='application/json' id='plot-data'>"
+            f"{html.escape(json.dumps(data))}</script>")

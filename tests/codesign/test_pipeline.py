@@ -1,0 +1,100 @@
+"""The codesign pipeline on a small real slice: LeNet-5 trained on 1,000 MNIST images for
+one epoch (in tmp), measured on 500 test images, costed on eyeriss."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from picojoule.arch import load_preset
+from picojoule.cli.main import main
+from picojoule.codesign.config import CodesignConfig, LayerChoice
+from picojoule.codesign.netadapt import shrink_network
+from picojoule.codesign.pipeline import Codesign, Point
+from picojoule.codesign.search import below_budget, cheapest_above, pareto_front
+from picojoule.codesign.store import Store
+from picojoule.codesign.task import mnist_task
+from picojoule.errors import SpecError
+
+
+@pytest.fixture(scope="module")
+def task(tmp_path_factory):
+    torch.set_num_threads(1)
+    return mnist_task("lenet5", cache_dir=tmp_path_factory.mktemp("models"), eval_limit=500,
+                      train_limit=1000, epochs=1)
+
+
+@pytest.fixture(scope="module")
+def points(task, tmp_path_factory):
+    root = tmp_path_factory.mktemp("cd")
+    cd = Codesign(task, load_preset("eyeriss"), cache_dir=root / "maps",
+                  store=Store(root / "p.sqlite"))
+    configs = {"int8": LayerChoice(8, 8), "int4": LayerChoice(4, 8),
+               "vsq": LayerChoice(4, 8, "per_vector"),
+               "s75": LayerChoice(8, 8, sparsity=0.75, pattern="unstructured")}
+    out = {k: cd.measure(CodesignConfig(c, name=k)) for k, c in configs.items()}
+    again = Codesign(task, load_preset("eyeriss"), cache_dir=root / "maps")
+    return out, again.evaluate(CodesignConfig(configs["int8"]))
+
+
+def test_lower_precision_and_sparsity_cost_less(points):
+    p, _ = points
+    assert p["int4"].energy_pj < p["int8"].energy_pj
+    assert p["s75"].energy_pj < p["int8"].energy_pj  # bitmask weights: less DRAM traffic
+    assert p["int4"].size_bits < p["int8"].size_bits
+    assert all(0.0 < x.metric <= 1.0 for x in p.values())
+
+
+def test_per_vector_scales_are_counted(points):
+    p, _ = points
+    # 4-bit scales per 16 weights add 0.25 bit per weight to the model size
+    assert p["vsq"].size_bits > p["int4"].size_bits
+    assert all(v["vsq_pj"] > 0 for v in p["vsq"].layers.values())
+    assert all(v["vsq_pj"] == 0 for v in p["int4"].layers.values())
+
+
+def test_each_mapping_is_searched_once(points):
+    p, again = points
+    assert again.searched == 0  # every layer signature came from the mapping cache
+    assert again.energy_pj == p["int8"].energy_pj  # bit for bit
+
+
+def point(key: str, metric: float, energy_pj: float) -> Point:
+    return Point(key, key, {}, metric, energy_pj, 0.0, 0.0, 0, {}, 0.0, 0.0, 0)
+
+
+def test_front_and_selections():
+    pts = [point("a", 0.90, 10e6), point("b", 0.95, 20e6), point("c", 0.93, 25e6),
+           point("d", 0.99, 40e6), point("e", 0.80, 10e6)]
+    # c is beaten by b (more accurate, cheaper); e by a (same energy, more accurate)
+    assert [p.key for p in pareto_front(pts)] == ["a", "b", "d"]
+    assert cheapest_above(pts, 0.94).key == "b"
+    assert cheapest_above(pts, 0.999) is None
+    assert below_budget(pts, 30.0).key == "b"  # 30 uJ: a, b, c, e fit; b is most accurate
+    assert below_budget(pts, 5.0) is None
+
+
+def test_bad_configs_report_every_problem():
+    with pytest.raises(SpecError) as err:
+        CodesignConfig(LayerChoice(weight_bits=9, granularity="per_row", sparsity=1.5))
+    fields = {p.field for p in err.value.problems}
+    assert {"default.weight_bits", "default.granularity", "default.sparsity"} <= fields
+
+
+def test_shrinking_channels_shrinks_the_consumer(task):
+    from picojoule.importers.torch_import import import_torch
+
+    net = import_torch(task.model, task.example_inputs)
+    small = shrink_network(net, {"conv2": 25})
+    # conv2: 50 -> 25 filters of 20x5x5 over 8x8 outputs; fc1 reads 50*4*4 = 800 -> 400
+    assert small.node("conv2").op.macs == 25 * 20 * 5 * 5 * 8 * 8
+    assert small.node("fc1").op.macs == 500 * 400
+    assert small.node("conv1").op.macs == net.node("conv1").op.macs
+
+
+def test_cli_rejects_bad_arguments(capsys, tmp_path):
+    assert main(["codesign", "resnet", "--arch", "eyeriss"]) == 2
+    assert main(["codesign", "minilm", "--arch", "eyeriss", "--metric", "accuracy",
+                 "--data", str(tmp_path / "none.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "MODEL" in err and "--metric" in err and "--data" in err
