@@ -30,6 +30,7 @@ from picojoule.cost import energy_model, evaluate_batch
 from picojoule.errors import SpecError
 from picojoule.interop.sparseloop import load_sparseloop, load_sparseloop_stats
 from picojoule.mapping.batch import batch_of_one
+from tables import print_table
 
 DESIGNS = ("01.2.1-DUDU-dot-product", "01.2.2-SUDU-dot-product", "01.2.3-SCDU-dot-product",
            "02.2.1-spMspM", "02.2.2-spMspM-tiled", "03.2.1-conv1d", "03.2.2-conv1d+oc",
@@ -127,9 +128,7 @@ def main() -> None:
         except SpecError as exc:  # a feature picojoule does not model: say which
             rows.append((d, "-", "-", "-", "-", "-", "-", "-", "-", "-",
                          f"not read: {exc.problems[0].expected}"))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    print_table(rows)
     print("counts: actual, gated and skipped reads/fills/updates per level x operand, and "
           "actual computes; rounded = Sparseloop's integer is ours rounded (|diff| < 1).")
     print("* energy error with picojoule's counts made whole as Sparseloop keeps them (up; "

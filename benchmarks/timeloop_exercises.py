@@ -25,6 +25,7 @@ from picojoule.cost import evaluate
 from picojoule.interop.timeloop_arch import load_timeloop_arch
 from picojoule.interop.timeloop_problem import load_timeloop_mapping, load_timeloop_problem
 from picojoule.interop.timeloop_stats import load_timeloop_stats
+from tables import print_table
 
 DESIGNS = ("eyeriss_like", "simba_like", "simple_weight_stationary",
            "simple_output_stationary")
@@ -71,9 +72,7 @@ def main() -> None:
     head = ("design", "counts equal", "cycles", "Timeloop", "energy uJ", "Timeloop uJ*",
             "error", "leakage uJ", "first difference")
     rows = [head] + [compare(args.exercises, d) for d in DESIGNS]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    print_table(rows)
     print("* Timeloop's total energy less its leakage (charged per utilized instance).")
 
 
