@@ -201,6 +201,12 @@ class Result:
         return {"energy_pj": self.energy_pj, "seconds": self.seconds, "macs": self.macs,
                 "rows": self.records(), "spans": self.span_records()}
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows a Result as its table of where the joules went."""
+        from picojoule.display import result_html
+
+        return result_html(self)
+
     def to_pandas(self) -> Any:
         """The rows as a pandas DataFrame (pandas is imported here only)."""
         import pandas as pd

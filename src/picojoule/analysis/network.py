@@ -79,6 +79,11 @@ class NetworkAnalysis:
         vector = (v.to_result(self.arch.name, self.arch.clock_hz) for v in self.vector_costs)
         return Result.serial([*(r.result for r in self.layers), *vector])
 
+    def _repr_html_(self) -> str:
+        from picojoule.display import result_html
+
+        return result_html(self.result, f"{self.network} on {self.arch.name}")
+
     def to_dict(self) -> dict[str, Any]:
         layers = []
         for r in self.layers:

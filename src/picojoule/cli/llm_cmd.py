@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from picojoule.cli.carbon_option import add_carbon_args, carbon_settings, energy_carbon
 from picojoule.errors import Problem, SpecError
 
 
@@ -38,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                       "with --precision fp8)")
     s.add_argument("--html", metavar="F.html", help="also write the latency-throughput chart")
     _outputs(s)
+    add_carbon_args(s)
     s.set_defaults(func=run_serve)
     t = llm.add_parser("train", help="step time, MFU, days, device-hours and energy")
     t.add_argument("model", metavar="MODEL")
@@ -55,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--zero", type=int, default=1, help="ZeRO stage 0-3")
     t.add_argument("--no-sp", action="store_true", help="without sequence parallelism")
     _outputs(t)
+    add_carbon_args(t)
     t.set_defaults(func=run_train)
     d = llm.add_parser("devices", help="the datasheet devices and their figures")
     d.add_argument("--json", action="store_true")
@@ -119,6 +122,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     spec = load_llm(args.model)
     device = get_device(args.device)
+    carbon = carbon_settings(args)  # a bad --carbon fails before any work
     lists = {k: _ints(f"--{k}", getattr(args, k)) for k in ("tp", "pp", "ep", "dp", "batch",
                                                            "prompt", "output")}
     rows, problems = [], []
@@ -142,6 +146,9 @@ def run_serve(args: argparse.Namespace) -> int:
                      "idle_j_per_token": out["idle_j_per_token"],
                      "memory_per_device_gb": out["memory_per_device_bytes"] / 1e9,
                      "decode_bound": "compute" if out["decode_compute_bound"] else "memory"})
+        if carbon is not None:  # operational CO2e of one generated token, at the facility
+            per_token = energy_carbon(out["energy_per_token_j"], out["tpot_s"], carbon)
+            rows[-1]["co2e_g_per_token"] = per_token.operational_kg * 1e3
     if problems:
         raise SpecError(problems)
     if args.html:
@@ -151,7 +158,8 @@ def run_serve(args: argparse.Namespace) -> int:
         _write(args.html, f"<html><body>{latency_throughput(rows, title)}</body></html>")
     _emit(args, rows, ["batch", "prompt", "output", "tp", "pp", "ttft_ms", "tpot_ms",
                        "tokens_per_s", "tokens_per_s_per_device", "energy_per_token_j",
-                       "memory_j_per_token", "idle_j_per_token", "memory_per_device_gb"],
+                       "memory_j_per_token", "idle_j_per_token", "memory_per_device_gb",
+                       *(["co2e_g_per_token"] if carbon is not None else [])],
           f"{spec.name} on {device.name} ({args.precision})",
           {"model": spec.name, "device": device.name, "precision": args.precision})
     return 0
@@ -164,6 +172,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     spec = load_llm(args.model)
     device = get_device(args.device)
+    carbon = carbon_settings(args)
     cfg = TrainConfig(args.devices, args.tp, args.pp, args.global_batch, args.micro_batch,
                       args.seq, args.tokens, args.precision, args.recompute, not args.no_sp,
                       args.interleave, args.zero)
@@ -182,8 +191,13 @@ def run_train(args: argparse.Namespace) -> int:
            "memory_mwh": r["memory_j"] / 3.6e9, "communication_mwh": r["communication_j"] / 3.6e9,
            "idle_mwh": r["idle_j"] / 3.6e9, "memory_per_device_gb":
            r["memory_per_device_bytes"] / 1e9, "megatron_days_8tp_over_nx": r["megatron_days"]}
+    if carbon is not None:  # the whole run's operational CO2e, at the facility
+        report = energy_carbon(r["energy_j"], r["train_days"] * 86400.0, carbon,
+                               label=f"training {spec.name}")
+        row["co2e_t"] = report.operational_kg / 1e3
     _emit(args, [row], ["devices", "tp", "pp", "dp", "step_s", "mfu", "train_days",
-                        "device_hours", "energy_mwh", "memory_per_device_gb"],
+                        "device_hours", "energy_mwh", "memory_per_device_gb",
+                        *(["co2e_t"] if carbon is not None else [])],
           f"training {spec.name} on {args.devices} x {device.name}, {args.tokens:.3g} tokens",
           {"model": spec.name, "device": device.name})
     return 0

@@ -92,6 +92,11 @@ class Stats:
                      self.network_energy_pj + other.network_energy_pj,
                      self.static_energy_pj + other.static_energy_pj, self.clock_hz, levels)
 
+    def _repr_html_(self) -> str:
+        from picojoule.display import result_html
+
+        return result_html(self.to_result(), f"{self.layer} on {self.arch}")
+
     def to_result(self, device: str | None = None, phase: str = "") -> Result:
         """This layer as a ``Result``: one storage row per level x operand, then compute,
         network and static rows, and one span of ``cycles / clock_hz`` seconds. The rows add
