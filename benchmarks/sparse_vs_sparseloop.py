@@ -22,7 +22,6 @@ Run: ``python benchmarks/sparse_vs_sparseloop.py [--exercises DIR]``.
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 
@@ -30,14 +29,13 @@ from picojoule.cost import energy_model, evaluate_batch
 from picojoule.errors import SpecError
 from picojoule.interop.sparseloop import load_sparseloop, load_sparseloop_stats
 from picojoule.mapping.batch import batch_of_one
-from tables import print_table
+from tables import exercises_dir, print_table
 
 DESIGNS = ("01.2.1-DUDU-dot-product", "01.2.2-SUDU-dot-product", "01.2.3-SCDU-dot-product",
            "02.2.1-spMspM", "02.2.2-spMspM-tiled", "03.2.1-conv1d", "03.2.2-conv1d+oc",
            "03.2.3-conv1d+oc-spatial", "04.2.1-eyeriss-like-gating",
            "04.2.2-eyeriss-like-gating-mapspace-search",
            "04.2.3-eyeriss-like-onchip-compression")
-DEFAULT = Path.home() / ".cache" / "picojoule" / "peers" / "timeloop-accelergy-exercises"
 ACTIONS = ("reads", "fills", "updates")
 
 
@@ -113,18 +111,13 @@ def _whole(x: float, output_read: bool) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--exercises", type=Path, default=DEFAULT)
-    args = parser.parse_args()
-    if not (args.exercises / "workspace").is_dir():
-        raise SystemExit(f"no exercises checkout at {args.exercises}: clone the "
-                         "timeloop-accelergy-exercises repository there, or pass --exercises")
+    exercises = exercises_dir()
     head = ("design", "exact", "rounded", "of", "cycles", "Sparseloop", "energy pJ",
             "Sparseloop pJ", "error", "whole*", "first difference")
     rows = [head]
     for d in DESIGNS:
         try:
-            rows.append(compare(args.exercises, d))
+            rows.append(compare(exercises, d))
         except SpecError as exc:  # a feature picojoule does not model: say which
             rows.append((d, "-", "-", "-", "-", "-", "-", "-", "-", "-",
                          f"not read: {exc.problems[0].expected}"))

@@ -18,18 +18,16 @@ Run: ``python benchmarks/timeloop_exercises.py [--exercises DIR]``.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from picojoule.cost import evaluate
 from picojoule.interop.timeloop_arch import load_timeloop_arch
 from picojoule.interop.timeloop_problem import load_timeloop_mapping, load_timeloop_problem
 from picojoule.interop.timeloop_stats import load_timeloop_stats
-from tables import print_table
+from tables import exercises_dir, print_table
 
 DESIGNS = ("eyeriss_like", "simba_like", "simple_weight_stationary",
            "simple_output_stationary")
-DEFAULT = Path.home() / ".cache" / "picojoule" / "peers" / "timeloop-accelergy-exercises"
 
 
 def compare(root: Path, design: str) -> tuple[str, ...]:
@@ -63,15 +61,10 @@ def compare(root: Path, design: str) -> tuple[str, ...]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--exercises", type=Path, default=DEFAULT)
-    args = parser.parse_args()
-    if not (args.exercises / "workspace").is_dir():
-        raise SystemExit(f"no exercises checkout at {args.exercises}: clone the "
-                         "timeloop-accelergy-exercises repository there, or pass --exercises")
+    exercises = exercises_dir()
     head = ("design", "counts equal", "cycles", "Timeloop", "energy uJ", "Timeloop uJ*",
             "error", "leakage uJ", "first difference")
-    rows = [head] + [compare(args.exercises, d) for d in DESIGNS]
+    rows = [head] + [compare(exercises, d) for d in DESIGNS]
     print_table(rows)
     print("* Timeloop's total energy less its leakage (charged per utilized instance).")
 

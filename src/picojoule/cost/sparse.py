@@ -249,7 +249,8 @@ def apply(layer: Layer, arch: Arch, keeps: tuple[frozenset[str], ...], span_of: 
         meta_units[lv, o] = out[lv, o] * u_per
         meta_bits[lv, o] = out[lv, o] * b_per
         sp = arch.levels[lv].sparse
-        assert sp is not None  # per_tile holds only levels with a sparse spec
+        if sp is None:  # per_tile holds only levels with a sparse spec
+            raise RuntimeError(f"level {lv} has sparse tiles but no sparse spec")
         fmt = sp.format_of(names[o])
         width = sp.metadata_width_bits or (fmt.metadata_bits if fmt else 1)
         r_pj = sp.metadata_read_energy_pj
