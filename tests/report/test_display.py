@@ -30,4 +30,5 @@ def test_results_stats_and_analyses_display_in_jupyter() -> None:
     assert "net on eyeriss" in page and "&lt;fc&gt;" in page
     stats = a.layers[0].stats
     assert stats is not None and f"energy {stats.energy_pj:,.4g} pJ" in stats._repr_html_()
-    assert a.result._repr_html_() == a.result._repr_html_()  # pure
+    # the analysis shows its whole network: the einsum layer and every vector op, one total
+    assert f"energy {a.result.energy_pj:,.4g} pJ" in page

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import statistics
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -50,35 +51,44 @@ def predict(row: dict[str, str], device: DatasheetDevice) -> float:
     return float(r[row["quantity"]])
 
 
-def fit_efficiency(row: dict[str, str]) -> float:
-    """The compute efficiency that makes this row's prediction equal its measurement."""
-    base = get_device(row["device"])
-    target = float(row["value"])
-    lo, hi = 0.05, 1.0
-    sign = -1.0 if row["quantity"] == "device_hours" else 1.0
-    for _ in range(60):
+def _bisect(f: Callable[[float], float], lo: float, hi: float, steps: int) -> float:
+    """The x in [lo, hi] where an increasing ``f`` crosses zero, by bisection."""
+    for _ in range(steps):
         mid = (lo + hi) / 2
-        dev = dataclasses.replace(base, efficiency=dataclasses.replace(base.efficiency,
-                                                                       compute=mid))
-        if sign * (predict(row, dev) - target) < 0:
+        if f(mid) < 0:
             lo = mid
         else:
             hi = mid
     return (lo + hi) / 2
 
 
-def compare() -> dict[str, Any]:
+def _compared(rows_in: list[dict[str, str]], predictor: Callable[..., float],
+              fitted: dict[str, Any]) -> dict[str, Any]:
+    """Predicted against published for every row; error statistics over the ``test`` rows."""
     rows: list[dict[str, Any]] = []
-    for row in measurements():
-        pred = predict(row, get_device(row["device"]))
+    for row in rows_in:
+        pred = predictor(row, get_device(row["device"]))
         value = float(row["value"])
         rows.append({"id": row["id"], "role": row["role"], "device": row["device"],
                      "quantity": row["quantity"], "published": value, "predicted": pred,
                      "error": (pred - value) / value})
     tests: list[float] = [abs(float(r["error"])) for r in rows if r["role"] == "test"]
-    fits = {r["device"]: fit_efficiency(r) for r in measurements() if r["role"] == "fit"}
     return {"rows": rows, "median_abs_error": statistics.median(tests),
-            "max_abs_error": max(tests), "tests": len(tests), "fitted": fits}
+            "max_abs_error": max(tests), "tests": len(tests), "fitted": fitted}
+
+
+def fit_efficiency(row: dict[str, str]) -> float:
+    """The compute efficiency that makes this row's prediction equal its measurement."""
+    base = get_device(row["device"])
+    target = float(row["value"])
+    sign = -1.0 if row["quantity"] == "device_hours" else 1.0  # hours fall as efficiency rises
+    return _bisect(lambda x: sign * (predict(row, _with(base, compute=x)) - target),
+                   0.05, 1.0, 60)
+
+
+def compare() -> dict[str, Any]:
+    fits = {r["device"]: fit_efficiency(r) for r in measurements() if r["role"] == "fit"}
+    return _compared(measurements(), predict, fits)
 
 
 # -- serving ---------------------------------------------------------------------------------
@@ -121,29 +131,17 @@ def fit_serving(device_name: str) -> dict[str, float]:
             lo, hi = {"prefill_overhead_s": (0.0, 0.05), "kernel_overhead_s": (0.0, 1e-4),
                       "low_precision": (0.05, 1.0)}[name]
             target = float(row["value"])
-            for _ in range(50):
-                mid = (lo + hi) / 2
-                pred = predict_serving(row, _with(dev, **{**params, name: mid}))
-                # each rises with its parameter: overheads lengthen TTFT and TPOT, more
-                # efficiency gives more tokens/s
-                if pred < target:
-                    lo = mid
-                else:
-                    hi = mid
-            params[name] = (lo + hi) / 2
+            # each rises with its parameter: overheads lengthen TTFT and TPOT, more
+            # efficiency gives more tokens/s
+            def miss(x: float, row: dict[str, str] = row, name: str = name,
+                     target: float = target) -> float:
+                return predict_serving(row, _with(dev, **{**params, name: x})) - target
+
+            params[name] = _bisect(miss, lo, hi, 50)
     return params
 
 
 def compare_serving() -> dict[str, Any]:
-    rows: list[dict[str, Any]] = []
-    for row in serving_measurements():
-        pred = predict_serving(row, get_device(row["device"]))
-        value = float(row["value"])
-        rows.append({"id": row["id"], "role": row["role"], "device": row["device"],
-                     "quantity": row["quantity"], "published": value, "predicted": pred,
-                     "error": (pred - value) / value})
-    tests: list[float] = [abs(float(r["error"])) for r in rows if r["role"] == "test"]
     fitted = {d: fit_serving(d) for d in sorted({r["device"] for r in serving_measurements()
                                                  if r["role"] == "fit"})}
-    return {"rows": rows, "median_abs_error": statistics.median(tests),
-            "max_abs_error": max(tests), "tests": len(tests), "fitted": fitted}
+    return _compared(serving_measurements(), predict_serving, fitted)
