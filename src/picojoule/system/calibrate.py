@@ -101,11 +101,21 @@ def serving_measurements() -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
+def serving_software() -> dict[str, dict[str, str]]:
+    """The serving software behind each published row (``data/serving_software.csv``): how
+    its decode attention reads the KV cache (``kv_reads``), with the source."""
+    text = resources.files("picojoule.system").joinpath("data/serving_software.csv").read_text()
+    return {r["software"]: r for r in csv.DictReader(text.splitlines())}
+
+
 def predict_serving(row: dict[str, str], device: DatasheetDevice) -> float:
+    """A published serving row's quantity, predicted with the KV reads of its software."""
     from picojoule.system.serve import sweep
 
+    kv_reads = serving_software()[row["software"]]["kv_reads"]
     out = sweep(load_llm(row["model"]), device, int(row["batch"]), int(row["prompt"]),
-                int(row["output"]), int(row["tp"]), precision=row["precision"])
+                int(row["output"]), int(row["tp"]), precision=row["precision"],
+                kv_reads=kv_reads)
     q = row["quantity"]
     if q.endswith("_ms"):
         return float(out[q[:-3] + "_s"]) * 1e3

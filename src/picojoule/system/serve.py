@@ -9,7 +9,10 @@ parallelism two all-to-alls per MoE layer, pipeline parallelism one send per sta
 all by the alpha-beta model over the device's scale-up link (scale-out once a group is larger
 than the scale-up domain). Pipeline stages run one after another for a token (no cross-batch
 overlap is assumed). Prefill attention is causal (a prompt token attends to the tokens before
-it); decode runs at the mean context (prompt + output/2).
+it); decode runs at the mean context (prompt + output/2). Decode attention reads the KV cache
+once per KV head (``kv_reads="kv_head"``, a GQA-aware kernel) or, as older serving kernels
+did, once per query head (``kv_reads="query_head"``: a grouped-query model then reads its
+cache ``heads / kv_heads`` times per step).
 
 Energy: compute = FLOPs x (compute power budget / achievable peak of the precision), memory =
 HBM bytes x the HBM's pJ/bit, communication = wire bytes x the link's pJ/bit, idle = idle
@@ -33,12 +36,14 @@ from picojoule.system.llm import LLMSpec, weight_format
 
 KERNELS_PER_LAYER = 10  # norm, qkv, rope, attention, o-proj, add, norm, up/gate, act, down
 ACT_BYTES = 2  # activations travel between devices in 16 bits
+KV_READS = ("kv_head", "query_head")  # how often decode attention reads each cached K/V
 
 
 @dataclass(frozen=True)
 class ServeConfig:
     """What to serve: lengths, batch, parallelism, precisions (``kv_precision`` "" = weights'
-    precision for fp8, else fp16)."""
+    precision for fp8, else fp16) and the decode attention kernel's KV reads (``kv_reads``:
+    once per KV head, or once per query head as in older kernels)."""
 
     batch: int = 1
     prompt: int = 2048
@@ -49,6 +54,14 @@ class ServeConfig:
     dp: int = 1
     precision: str = "fp16"
     kv_precision: str = ""
+    kv_reads: str = "kv_head"
+
+
+def check_kv_reads(kv_reads: str) -> None:
+    """``kv_reads`` is one of ``KV_READS``, else a ``SpecError`` naming the flag."""
+    if kv_reads not in KV_READS:
+        raise SpecError.single("--kv-reads", "", f"one of {', '.join(KV_READS)} (how often "
+                               f"decode attention reads the KV cache), got {kv_reads!r}")
 
 
 def check(spec: LLMSpec, device: DatasheetDevice, cfg: ServeConfig) -> None:
@@ -72,6 +85,7 @@ def check(spec: LLMSpec, device: DatasheetDevice, cfg: ServeConfig) -> None:
     device.peak_ops_per_s(fmt.compute)  # raises: a device without FP8 asked for FP8
     if cfg.kv_precision:
         weight_format(cfg.kv_precision, "--kv-precision")
+    check_kv_reads(cfg.kv_reads)
 
 
 def _group_link(device: DatasheetDevice, group: Any) -> tuple[Link, Link]:
@@ -90,7 +104,7 @@ def _coll(kind: str, n: Any, size: Any, device: DatasheetDevice) -> tuple[Any, A
 
 def _phase(spec: LLMSpec, device: DatasheetDevice, tokens: Any, batch: Any, context: Any,
            new_kv: Any, tp: Any, pp: Any, ep: Any, wbits: float, kvbits: float,
-           compute: str, prefill: bool) -> dict[str, Any]:
+           compute: str, prefill: bool, kv_reads: str = "kv_head") -> dict[str, Any]:
     """One forward pass of ``tokens`` (per replica), each attending to ``context`` keys."""
     eff = device.efficiency
     peak = device.peak_ops_per_s(compute) * eff.compute_for(compute)
@@ -105,7 +119,11 @@ def _phase(spec: LLMSpec, device: DatasheetDevice, tokens: Any, batch: Any, cont
     w_bytes = (dense_w + spec.expert_params_total * touched) * wbits / 8 / n_dev
     kv_heads_dev = np.ceil(spec.kv_heads / np.minimum(tp, spec.kv_heads))
     kv_dev = 2 * (spec.layers / pp) * kv_heads_dev * spec.head_dim * kvbits / 8  # per token
-    kv_read = 0.0 if prefill else batch * context * kv_dev
+    # decode reads each sequence's cache once per KV head, or once per query head (the
+    # kernel gives every query head its own pass over its group's K/V)
+    read_heads_dev = kv_heads_dev if kv_reads == "kv_head" else spec.heads / tp
+    kv_read_tok = 2 * (spec.layers / pp) * read_heads_dev * spec.head_dim * kvbits / 8
+    kv_read = 0.0 if prefill else batch * context * kv_read_tok
     kv_write = new_kv * kv_dev
     act = 2.0 * tokens * (spec.layers / pp) * (4 * spec.hidden + 3 * spec.ffn) * ACT_BYTES / tp
     mm_t = np.maximum(mm_flops / peak, (w_bytes + act) / bw)
@@ -138,13 +156,16 @@ def energy_j_per_op(device: DatasheetDevice, precision: str) -> float:
 
 def sweep(spec: LLMSpec, device: DatasheetDevice, batch: Any = 1, prompt: Any = 2048,
           output: Any = 256, tp: Any = 1, pp: Any = 1, ep: Any = 1, dp: Any = 1,
-          precision: str = "fp16", kv_precision: str = "") -> dict[str, Any]:
+          precision: str = "fp16", kv_precision: str = "", kv_reads: str = "kv_head"
+          ) -> dict[str, Any]:
     """Serving metrics for every combination the arguments broadcast to (numpy arrays).
 
     Keys carry units: ``ttft_s``, ``tpot_s``, ``tokens_per_s``, ``tokens_per_s_per_device``,
     ``energy_per_token_j`` and its split ``*_j_per_token``, ``memory_per_device_bytes``,
-    ``fits`` and ``over_bytes`` (how much more than the HBM holds).
+    ``fits`` and ``over_bytes`` (how much more than the HBM holds). ``kv_reads`` says how
+    often decode attention reads the KV cache (see ``KV_READS``).
     """
+    check_kv_reads(kv_reads)
     fmt = weight_format(precision)
     compute = fmt.compute
     kvp = kv_precision or ("fp8" if precision == "fp8" else "fp16")
@@ -156,7 +177,7 @@ def sweep(spec: LLMSpec, device: DatasheetDevice, batch: Any = 1, prompt: Any = 
                  kvbits, compute, True)
     ctx = s + o / 2
     dec = _phase(spec, device, b, b, ctx, b, t, p, e, fmt.bits_per_weight, kvbits, compute,
-                 False)
+                 False, kv_reads)
     steps = np.maximum(o - 1, 0)
     request_s = pre["seconds"] + steps * dec["seconds"]
     out_tokens = b * o * d
@@ -210,7 +231,7 @@ def serve(spec: LLMSpec, device: DatasheetDevice, cfg: ServeConfig) -> dict[str,
     """One configuration, checked: a ``SpecError`` when it is invalid or does not fit."""
     check(spec, device, cfg)
     out = sweep(spec, device, cfg.batch, cfg.prompt, cfg.output, cfg.tp, cfg.pp, cfg.ep,
-                cfg.dp, cfg.precision, cfg.kv_precision)
+                cfg.dp, cfg.precision, cfg.kv_precision, cfg.kv_reads)
     row = {k: float(v) for k, v in out.items()}
     if not row["fits"]:
         raise SpecError.single(spec.name, "", fit_problem(spec, device, row))
@@ -229,7 +250,7 @@ def serve_result(spec: LLMSpec, device: DatasheetDevice, cfg: ServeConfig) -> Re
     pre = _phase(spec, device, b * s, b, (s + 1) / 2, b * s, cfg.tp, cfg.pp, cfg.ep,
                  fmt.bits_per_weight, kvbits, fmt.compute, True)
     dec = _phase(spec, device, b, b, s + o / 2, b, cfg.tp, cfg.pp, cfg.ep,
-                 fmt.bits_per_weight, kvbits, fmt.compute, False)
+                 fmt.bits_per_weight, kvbits, fmt.compute, False, cfg.kv_reads)
     e_op = energy_j_per_op(device, fmt.compute) * 1e12
     up = cfg.tp * cfg.pp <= device.scale_up_size
     link = device.link("scale_up" if up else "scale_out")
