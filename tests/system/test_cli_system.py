@@ -21,6 +21,7 @@ def test_serve_json_has_units(capsys: pytest.CaptureFixture[str]) -> None:
     (["--device", "h100"], "does not fit"),
     (["--device", "h100", "--tp", "3"], "divisor of the 64 attention heads"),
     (["--device", "a100", "--tp", "2", "--precision", "fp8"], "no fp8 peak"),
+    (["--device", "h100", "--tp", "2", "--kv-reads", "per_head"], "--kv-reads: one of"),
 ])
 def test_serve_bad_input(argv: list[str], needle: str,
                          capsys: pytest.CaptureFixture[str]) -> None:

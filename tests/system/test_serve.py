@@ -140,3 +140,52 @@ def test_serve_result_agrees_with_the_sweep_and_frames() -> None:
     assert comps == {"compute", "storage", "link", "idle"}
     df = to_frame(sweep(spec, dev, np.array([1, 8])[:, None], 512, 64, np.array([2, 4, 8])))
     assert len(df) == 6 and {"ttft_s", "tpot_s", "energy_per_token_j"} <= set(df.columns)
+
+
+def test_kv_reads_per_query_head_multiply_the_decode_kv_traffic_by_the_group_size() -> None:
+    # LLaMA-2-70B, FP8 weights and KV, TP2, batch 64, prompt 2048, output 2: decode runs at
+    # context 2048 + 2/2 = 2049. Per device 64/2 = 32 query heads, 8/2 = 4 KV heads. Read
+    # once per KV head: 64 x 2049 x (2 x 80 x 4 x 128 x 1 B = 81,920 B) = 10.743 GB per step;
+    # once per query head: 8x that. The extra 7 x 10.743 = 75.20 GB at 3.35 TB/s = 22.45 ms.
+    # Attention stays memory-bound (~1.7e11 FLOPs per device = 0.09 ms at 1,979 TFLOP/s).
+    spec, h100 = load_llm("llama-2-70b"), ideal("h100")
+    args = dict(batch=64, prompt=2048, output=2, tp=2, precision="fp8")
+    per_kv = float(sweep(spec, h100, **args)["tpot_s"])
+    per_q = float(sweep(spec, h100, **args, kv_reads="query_head")["tpot_s"])
+    extra_bytes = 7 * 64 * 2049 * (2 * 80 * 4 * 128 * 1)
+    assert per_q - per_kv == pytest.approx(extra_bytes / 3.35e12, rel=1e-6)
+    assert 0.0224 < per_q - per_kv < 0.0225
+
+
+def test_kv_reads_change_nothing_for_multi_head_attention_or_prefill() -> None:
+    # LLaMA-2-7B has 32 KV heads for 32 query heads: both kernels read the same bytes. Prefill
+    # (ttft) reads no cache in either mode.
+    h100 = get_device("h100")
+    seven = sweep(load_llm("llama-2-7b"), h100, 48, 2048, 2048, precision="fp8")
+    seven_q = sweep(load_llm("llama-2-7b"), h100, 48, 2048, 2048, precision="fp8",
+                    kv_reads="query_head")
+    assert all(np.array_equal(seven[k], seven_q[k]) for k in seven)
+    big = load_llm("llama-2-70b")
+    a = sweep(big, h100, 64, 2048, 2048, tp=2, precision="fp8")
+    b = sweep(big, h100, 64, 2048, 2048, tp=2, precision="fp8", kv_reads="query_head")
+    assert float(a["ttft_s"]) == float(b["ttft_s"])
+    assert float(b["tpot_s"]) > 2 * float(a["tpot_s"])  # 8x KV traffic dominates this decode
+
+
+def test_kv_reads_bad_value_is_one_line() -> None:
+    with pytest.raises(SpecError, match="--kv-reads: one of kv_head, query_head"):
+        serve(load_llm("llama-2-70b"), get_device("h100"),
+              ServeConfig(tp=2, precision="fp8", kv_reads="per_head"))
+
+
+def test_tensorrt_llm_batch_480_long_outputs_fit_without_limiting_the_batch() -> None:
+    # The published TensorRT-LLM row "LLaMA-70B, H100 FP8 (FP8 KV), TP4, batch 480, 128 in /
+    # 2048 out": KV per device = 480 x 2176 tokens x 2 x 80 layers x (8/4 = 2 KV heads) x 128
+    # x 1 B = 42.78 GB; weights 68.98e9 x 1 B / 4 = 17.25 GB. 60 GB of an 85.5 GB H100: the
+    # whole batch fits (even in 0.9 x the 68 GB left after weights, TensorRT-LLM's default
+    # paged-cache share), so KV capacity does not limit its concurrency.
+    row = serve(load_llm("llama-2-70b"), get_device("h100"),
+                ServeConfig(batch=480, prompt=128, output=2048, tp=4, precision="fp8"))
+    assert row["kv_per_device_bytes"] == pytest.approx(480 * 2176 * 2 * 80 * 2 * 128, rel=1e-9)
+    assert row["weights_per_device_bytes"] == pytest.approx(68.98e9 / 4, rel=0.005)
+    assert row["kv_per_device_bytes"] < 0.9 * (85.5e9 - row["weights_per_device_bytes"])

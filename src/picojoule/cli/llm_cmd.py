@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                        "fp4")
     s.add_argument("--kv-precision", default="", help="KV cache precision (default fp16; fp8 "
                                                       "with --precision fp8)")
+    s.add_argument("--kv-reads", default="kv_head", help="decode attention reads the KV cache "
+                   "once per kv_head (GQA-aware kernels, default) or once per query_head "
+                   "(older kernels)")
     s.add_argument("--html", metavar="F.html", help="also write the latency-throughput chart")
     _outputs(s)
     add_carbon_args(s)
@@ -127,10 +130,12 @@ def run_serve(args: argparse.Namespace) -> int:
                                                            "prompt", "output")}
     rows, problems = [], []
     for tp, pp, ep, dp, b, s, o in itertools.product(*lists.values()):
-        cfg = ServeConfig(b, s, o, tp, pp, ep, dp, args.precision, args.kv_precision)
+        cfg = ServeConfig(b, s, o, tp, pp, ep, dp, args.precision, args.kv_precision,
+                          args.kv_reads)
         check(spec, device, cfg)
         out = {k: float(v) for k, v in sweep(spec, device, b, s, o, tp, pp, ep, dp,
-                                              args.precision, args.kv_precision).items()}
+                                              args.precision, args.kv_precision,
+                                              args.kv_reads).items()}
         if not out["fits"]:
             problems.append(Problem(spec.name, "", fit_problem(spec, device, out)))
             continue
