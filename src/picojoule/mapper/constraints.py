@@ -122,7 +122,8 @@ def constraints_from_data(data: Any, where: str, base: Constraints | None = None
         raise SpecError.single(where, "", "a mapping with dataflow, spatial_x, spatial_y, "
                                           "stationary, inner_dims, factors, orders, bypass")
     allowed = {"dataflow", "spatial_x", "spatial_y", "stationary", "inner_dims", "factors",
-               "orders", "bypass", "padding", "limits", "spatial_axes", "min_utilization"}
+               "orders", "bypass", "padding", "limits", "spatial_axes", "min_utilization",
+               "dataspace"}
     for key in data:
         if key not in allowed:
             c.add(str(key), f"one of {', '.join(sorted(allowed))}")
@@ -175,6 +176,8 @@ def constraints_from_data(data: Any, where: str, base: Constraints | None = None
         changes["limits"] = _limits(c, data["limits"])
     if "spatial_axes" in data:
         changes["spatial_axes"] = _spatial_axes(c, data["spatial_axes"])
+    if "dataspace" in data:
+        changes["dataspace"] = _dataspace(c, data["dataspace"])
     if "min_utilization" in data:
         u = data["min_utilization"]
         if u is not None and (isinstance(u, bool) or not isinstance(u, (int, float))
@@ -240,6 +243,24 @@ def _limits(c: Collector, value: Any) -> tuple[tuple[str, str, str, str, int], .
                                                  f"for the whole dim), got {item!r:.40}")
                     continue
                 out.append((str(lv), str(kind), parsed[0], parsed[1], parsed[2]))
+    return tuple(out)
+
+
+def _dataspace(c: Collector, value: Any) -> tuple[tuple[str, str, bool], ...]:
+    if not isinstance(value, Mapping):
+        c.add("dataspace", "a mapping of level name to {keep: [operands], bypass: [...]}")
+        return ()
+    out = []
+    for lv, lists in value.items():
+        if not isinstance(lists, Mapping) or any(k not in ("keep", "bypass") for k in lists):
+            c.add(f"dataspace.{lv}", "a mapping with keep and/or bypass lists")
+            continue
+        for key, ops in lists.items():
+            ops = [ops] if isinstance(ops, str) else ops
+            if not isinstance(ops, list) or any(o not in OPERAND_NAMES for o in ops):
+                c.add(f"dataspace.{lv}.{key}", f"a list drawn from {', '.join(OPERAND_NAMES)}")
+                continue
+            out += [(str(lv), str(o), key == "keep") for o in ops]
     return tuple(out)
 
 
