@@ -37,7 +37,7 @@ def _search(folder: Path, *files: str, budget: int = 3000):  # type: ignore[no-u
 
 
 def test_baked_constraints_leave_one_mapping_and_the_mapper_finds_it() -> None:
-    constraints, result = _search(THREE, "baked.yaml")
+    _, result = _search(THREE, "baked.yaml")
     assert result.evaluated == 1  # every factor, order and keep fixed: a space of one
     m = result.mapping
     # GlobalBuffer: P=16 K=16, permutation PRK (innermost first) -> K outside P

@@ -143,11 +143,11 @@ class _Translator:
                                        f"to itself (picojoule merges {level}'s containers "
                                        f"into one array); {dim}{op}{value} is not supported")
                 continue
-            key = (level, kind, dim, op)
-            if key in self.limits and self.limits[key] != value:
+            lkey = (level, kind, dim, op)
+            if lkey in self.limits and self.limits[lkey] != value:
                 c.add(f"{at}.factors", f"one value for {dim}{op} at {level} (the "
                                        f"architecture and the constraints disagree)")
-            self.limits[key] = value
+            self.limits[lkey] = value
         perm = _dims(entry.get("permutation"), self.layer, c, f"{at}.permutation")
         if kind == "temporal" and perm:
             if level in self.orders:
