@@ -100,3 +100,14 @@ def test_bad_limits_are_reported_together() -> None:
                                "min_utilization": 2}, "c.yaml")
     fields = {p.field for p in err.value.problems}
     assert fields >= {"limits.buf", "spatial_axes.buf", "min_utilization"}
+
+
+def test_padding_none_factorizes_every_bound_exactly() -> None:
+    # N=7 on a 4-wide axis: "above-axis" padding offers 8 = 2 x 4; "none" only 7 itself
+    arch = small_arch(buf_bits=1 << 14, x=4, y=4)
+    layer = gemm(M=16, N=7, K=8)
+    n = layer.dims.index("N")
+    padded = build_space(layer, arch, constraints_from_data({}, "c"))
+    exact = build_space(layer, arch, constraints_from_data({"padding": "none"}, "c"))
+    assert 8 in set(padded.options[n].prod(axis=1))
+    assert set(exact.options[n].prod(axis=1)) == {7}

@@ -15,6 +15,9 @@ the architecture's nodes). Each names a storage level or a spatial container and
   ``keep_only``/``bypass_only``) become forced keeps and bypasses; the rest is searched;
 * ``utilization`` (``parallelism``) -- ``min`` becomes ``min_utilization``.
 
+The search then factorizes every dimension exactly (``padding: none``), as Timeloop's
+default mapspace does.
+
 timeloopfe's macros ``factors_only``, ``default_max_factor``/``default_min_factor``,
 ``no_iteration_over_dataspaces`` and ``must_iterate_over_dataspaces`` are expanded into
 factors. Everything else (``no_reuse``, ``no_link_transfer``, ``no_multicast``,
@@ -277,7 +280,7 @@ class _Translator:
 
     def constraints(self) -> Constraints:
         return Constraints(
-            name="timeloop",
+            name="timeloop", padding="none",  # exact factorizations, as Timeloop's mapspace
             limits=tuple((lv, kind, d, op, FULL if op == "=" and v == 0 else v)
                          for (lv, kind, d, op), v in self.limits.items()),
             orders=tuple(self.orders.items()),

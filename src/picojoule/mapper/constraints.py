@@ -26,7 +26,7 @@ from picojoule.workload.einsum import OPERAND_NAMES, Layer
 
 ROLES = ("reduction", "pixels", "filters")
 FULL = 0  # a fixed factor of 0 means "the whole (padded) bound"
-PADDING = ("above-axis", "any")  # which bounds may be padded to serve an array axis
+PADDING = ("above-axis", "any", "none")  # which bounds may be padded to serve an array axis
 LIMIT_KINDS = ("temporal", "spatial")
 LIMIT_OPS = ("=", "<=", ">=")
 AXES = ("x", "y")
@@ -44,7 +44,8 @@ class Constraints:
     factors: tuple[tuple[str, str, int], ...] = ()  # (level, dim, factor or FULL)
     orders: tuple[tuple[str, tuple[str, ...]], ...] = ()  # level -> dims outer -> inner
     bypass: tuple[tuple[str, tuple[str, ...]], ...] | None = None  # fixed; None: searched
-    # pad bounds above an array axis only, or "any" bound
+    # pad bounds above an array axis only, "any" bound, or "none" (exact factorizations, as
+    # Timeloop's default mapspace)
     padding: str = field(default="above-axis", metadata={"omit_default": True})
     # (level, temporal|spatial, dim, =|<=|>=, value): a bound on one level's factor of a dim
     # (spatial: the product over the level's X and Y axes); 0 with "=" means the whole bound

@@ -297,7 +297,8 @@ def build_space(layer: Layer, arch: Arch, constraints: Constraints,
                     (int(lv), dim) not in unrolled_not)
         sizes = [int(slot_limit[s]) for s in np.flatnonzero(free) if slot_kind[s] != TEMPORAL]
         parts = []
-        pads = padded_bounds(bound, sizes, constraints.padding == "any")
+        pads = padded_bounds(bound, sizes, constraints.padding == "any") \
+            if constraints.padding != "none" else [bound]
         for padded in pads if dim not in full_inner else [bound]:
             rest, slot_free, preset = padded, free.copy(), np.ones(len(free), dtype=np.int64)
             for (lv, fdim), f in fixed.items():
