@@ -123,3 +123,17 @@ def test_cli_refuses_unexpressible_constraints(capsys) -> None:  # type: ignore[
                  "--constraints", str(THREE / "unsupported.yaml")])
     assert code == 2
     assert "no_reuse" in capsys.readouterr().err
+
+
+def test_containers_sharing_an_axis_cannot_be_constrained_apart(tmp_path: Path) -> None:
+    # give PE an X mesh too: PE_column's X constraint would then bind PE's columns as well
+    text = (EYERISS / "arch.yaml").read_text()
+    assert "spatial: {meshY: 6}" in text
+    arch = tmp_path / "arch.yaml"
+    arch.write_text(text.replace("spatial: {meshY: 6}", "spatial: {meshX: 2, meshY: 6}"))
+    design = load_timeloop_arch(arch)
+    layer = load_timeloop_problem(EYERISS / "problem.yaml")
+    with pytest.raises(SpecError) as err:
+        load_timeloop_constraints(design, layer, [])
+    text = "\n".join(str(p) for p in err.value.problems)
+    assert "PE_column shares it with PE" in text

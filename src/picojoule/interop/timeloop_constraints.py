@@ -90,6 +90,11 @@ def node_targets(design: TimeloopDesign, c: Collector) -> list[Target]:
                                                               else {"_bad": body})}
             if kind == "dataspace":
                 entry = {k: v for k, v in entry.items() if k not in ("keep", "bypass")}
+            if kind == "spatial" and node["kind"] == "component":
+                c.add(f"{node['where']}.constraints.spatial", "spatial constraints on "
+                      "containers (picojoule reads a component's instances from the "
+                      "containers above it)")
+                continue
             out.append((entry, c, f"{node['where']}.constraints.{kind}"))
     return out
 
@@ -239,6 +244,15 @@ class _Translator:
                 allowed &= {d for d in dims if _on_x(d, perm, split, len(dims)) == (axis == "x")
                             or _on_x(d, perm, split, len(dims)) is None}
             key = (level, axis)
+            sharing = [other for other, lv in self.design.containers.items()
+                       if containers and lv == level and other != containers[0]
+                       and self.design.meshes[other][0 if axis == "x" else 1] > 1]
+            if size > 1 and sharing:
+                c.add(f"{at}.target", f"a container with {level}'s {axis.upper()} axis to "
+                                      f"itself ({containers[0]} shares it with "
+                                      f"{', '.join(sharing)}: picojoule merges them into one "
+                                      f"axis and cannot constrain them apart)")
+                continue
             if containers and size > 1 and key in self.axes and \
                     self.axes[key][1] != containers[0]:
                 c.add(f"{at}.target", f"a container with {level}'s {axis.upper()} axis to "
