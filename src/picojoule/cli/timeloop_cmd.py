@@ -26,7 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("arch", metavar="ARCH.yaml", help="Timeloop architecture file")
     p.add_argument("--problem", required=True, help="Timeloop problem file")
     p.add_argument("--mapping", help="Timeloop mapping file (default: search one)")
-    p.add_argument("--ert", help="Accelergy ERT (per-action energies)")
+    p.add_argument("--constraints", action="append", default=[], metavar="FILE",
+                   help="Timeloop mapspace/architecture constraints for the search "
+                        "(repeatable; the arch file's own constraints always apply)")
+    p.add_argument("--ert", help="Accelergy ERT (per-action energies; without it, each "
+                                 "component is priced from its Accelergy class)")
     p.add_argument("--art", help="Accelergy ART (areas)")
     p.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
                    help="a value for a Jinja template variable (repeatable)")
@@ -76,22 +80,32 @@ def run(args: argparse.Namespace) -> int:
         problems.extend(exc.problems)
     if design is None or layer is None:
         raise SpecError(problems)
-    if args.mapping:
-        from picojoule.interop.sparseloop import rename_of, renamed
-        from picojoule.interop.timeloop_yaml import load_timeloop_yaml
+    from picojoule.interop.sparseloop import rename_of, renamed
+    from picojoule.interop.timeloop_yaml import load_timeloop_yaml
 
-        names = rename_of(load_timeloop_yaml(args.problem, variables))
+    names = rename_of(load_timeloop_yaml(args.problem, variables))
+    if args.mapping and args.constraints:
+        raise SpecError.single("--constraints", "", "a search to restrict: constraints apply "
+                                                    "without --mapping")
+    if args.mapping:
         mapping = mapping_from_timeloop(renamed(load_timeloop_yaml(args.mapping, variables),
                                                 names), layer, design, str(args.mapping))
         stats = evaluate(layer, design.arch, mapping, where=str(args.mapping))
     else:
-        from picojoule.mapper.search import search
+        from picojoule.interop.timeloop_constraints import load_timeloop_constraints
+        from picojoule.mapper.search import SearchOptions, search
 
-        result = search(layer, design.arch)
+        constraints = load_timeloop_constraints(design, layer, [args.arch, *args.constraints],
+                                                variables, names)
+        result = search(layer, design.arch, SearchOptions(constraints=constraints))
         mapping, stats = result.mapping, result.stats
     if args.json:
         print(json.dumps(stats.to_dict(), indent=2))
     else:
         print(format_loop_nest(mapping))
         print_stats(stats, f"{layer.name} on {design.arch.name}")
+        if design.estimates:
+            print("priced from Accelergy classes (no ERT entry):")
+            for line in design.estimates:
+                print(f"  {line}")
     return 0

@@ -21,7 +21,12 @@ from typing import Any
 from picojoule.arch.loader import arch_from_mapping
 from picojoule.errors import Collector, SpecError
 from picojoule.fileio import read_text
-from picojoule.interop.timeloop_arch import OPERANDS, TimeloopDesign, timeloop_arch_data
+from picojoule.interop.timeloop_arch import (
+    OPERANDS,
+    TimeloopDesign,
+    design_extras,
+    timeloop_arch_data,
+)
 from picojoule.interop.timeloop_problem import layer_from_timeloop, mapping_from_timeloop
 from picojoule.interop.timeloop_yaml import load_timeloop_yaml
 from picojoule.mapping.spec import Mapping
@@ -138,7 +143,7 @@ def load_sparseloop(arch: str | Path, problem: str | Path, mapping: str | Path |
     layer = _with_density_models(layer_from_timeloop(renamed(prob, names), str(problem)),
                                  prob, names, str(problem))
     data = timeloop_arch_data(arch, ert, art, variables)
-    containers = data.pop("containers")
+    extras = design_extras(data)
     raw = load_timeloop_yaml(arch, variables)
     comps = _components(((raw or {}).get("architecture") or {}).get("nodes"))
     ert_acts = _ert_actions(ert)
@@ -151,7 +156,7 @@ def load_sparseloop(arch: str | Path, problem: str | Path, mapping: str | Path |
             if sp is not None:
                 lv["sparse"] = sp
     c.raise_if_any()
-    design = TimeloopDesign(arch_from_mapping(data, str(arch)), containers)
+    design = TimeloopDesign(arch_from_mapping(data, str(arch)), **extras)
     mp = None if mapping is None else mapping_from_timeloop(
         renamed(load_timeloop_yaml(mapping, variables), names), layer, design, str(mapping))
     return SparseloopCase(layer, design, mp, names)

@@ -10,24 +10,34 @@ level stores every operand at its ``datawidth`` (``word_bits``) and partial sums
 a spatial reduction are multicast, each child counting a fill (``psum_refill: multicast``):
 Timeloop's conventions, so the numbers compare. Per-action energies and areas come from the
 ERT/ART files when given (read = ``read``, fill and update = ``write``); leakage is left out,
-as Timeloop's totals leave it out.
+as Timeloop's totals leave it out. A component the ERT does not price is estimated from its
+Accelergy class and attributes (``accelergy_classes``). The constraints written on nodes
+(a container's ``spatial``, a component's ``temporal``) are kept for the mapper
+(``timeloop_constraints``).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from picojoule.arch.spec import Arch
 from picojoule.errors import Collector, SpecError
+from picojoule.interop.accelergy_classes import (
+    estimate_mac,
+    estimate_storage,
+    known_names,
+    resolve,
+    storage_kind,
+)
 from picojoule.interop.timeloop_yaml import load_timeloop_yaml, version_of
+from picojoule.tech.components import Tech
+from picojoule.tech.registry import Registry
 
 OPERANDS = {"Inputs": "inputs", "Weights": "weights", "Outputs": "outputs"}
-_COMPUTE_CLASSES = ("intmac", "mac", "fpmac", "compute", "intadder", "aladdin_adder",
-                    "aladdin_multiplier")
 _INSTANCES = re.compile(r"^(?P<name>[^\[]+)\[(?P<lo>\d+)\.\.(?P<hi>\d+)\]$")
 
 
@@ -49,23 +59,19 @@ def _keeps(constraints: Any, c: Collector, where: str) -> list[str]:
     return [o for o in OPERANDS.values() if o not in bypass]
 
 
-def _kind(cls: str, subclass: str, attrs: dict[str, Any]) -> str:
-    cls = f"{cls} {subclass}".strip()
-    if cls.lower().split(" ")[0] in ("dram", "offchip"):
-        dram_type = str(attrs.get("type", "lpddr4")).lower()
-        return dram_type if dram_type in ("lpddr4", "ddr3", "ddr4", "hbm2", "gddr6") \
-            else "dram"
-    return "regfile" if "rf" in cls.lower() or "reg" in cls.lower() else "sram"
-
-
 def _level(name: str, cls: str, subclass: str, attrs: dict[str, Any], constraints: Any,
            c: Collector, where: str, datawidth: int) -> dict[str, Any] | None:
     word = attrs.get("datawidth", attrs.get("word-bits", datawidth))
     width = attrs.get("width", attrs.get("block-size", 1) * word if "block-size" in attrs
                       else word)
-    out: dict[str, Any] = {"name": name, "kind": _kind(cls, subclass, attrs),
+    info = resolve(cls, subclass)
+    kind_of = f"{cls} {subclass}".strip().split(" ")[0]
+    out: dict[str, Any] = {"name": name,
+                           "kind": storage_kind(info, kind_of if info is None else cls,
+                                                str(attrs.get("type", "lpddr4"))),
                            "width_bits": width, "word_bits": word,
-                           "keeps": _keeps(constraints, c, where)}
+                           "keeps": _keeps(constraints, c, where),
+                           "_class": (f"{cls}/{subclass}" if subclass else cls, info, where)}
     depth = attrs.get("depth")
     if out["kind"] in ("sram", "regfile"):
         out["depth"] = depth if depth is not None else 1
@@ -94,8 +100,12 @@ class _Builder:
         self.node_nm: float | None = None
         self.pending_x = self.pending_y = 1  # meshes seen before any level
         self.containers: dict[str, str] = {}  # spatial container -> the level above it
+        self.meshes: dict[str, tuple[int, int]] = {}  # spatial container -> (meshX, meshY)
+        self.constraints: list[dict[str, Any]] = []  # constraints written on nodes
 
     def mesh(self, x: int, y: int, where: str, container: str = "") -> None:
+        if container:
+            self.meshes[container] = (x, y)
         if self.levels and container:
             self.containers[container] = self.levels[-1]["name"]
         if not self.levels:
@@ -111,12 +121,20 @@ class _Builder:
                   constraints: Any, where: str, datawidth: int) -> None:
         if self.node_nm is None:
             self.node_nm = _node_nm(attrs)
-        if cls in _COMPUTE_CLASSES or subclass in _COMPUTE_CLASSES:
+        if constraints:
+            self.constraints.append({"node": name, "kind": "component",
+                                     "constraints": constraints, "where": where})
+        info = resolve(cls, subclass)
+        if info is not None and info.role == "compute":
             if self.compute is not None:
                 self.c.add(where, "one compute component (found a second: "
                                   f"{self.compute['name']} and {name})")
-            bits = attrs.get("multiplier_width", attrs.get("datawidth", datawidth))
-            self.compute = {"name": name, "precisions": [f"int{bits}"]}
+            bits = attrs.get("multiplier_width", attrs.get("width",
+                                                           attrs.get("datawidth", datawidth)))
+            acc = attrs.get("adder_width", bits)
+            number = "fp" if info.number == "fp" else "int"
+            self.compute = {"name": name, "precisions": [f"{number}{bits}"],
+                            "_class": (info.name, number, bits, acc, where)}
             return
         level = _level(name, cls, subclass, attrs, constraints, self.c, where, datawidth)
         if level is not None:
@@ -146,6 +164,9 @@ def _walk_v04(b: _Builder, nodes: Any, where: str, datawidth: int) -> None:
             spatial = node.get("spatial") or {}
             if spatial:
                 b.mesh(int(spatial.get("meshX", 1)), int(spatial.get("meshY", 1)), at, name)
+            if node.get("constraints"):
+                b.constraints.append({"node": name, "kind": "container",
+                                      "constraints": node["constraints"], "where": at})
             datawidth = dw if "datawidth" in attrs else datawidth
             continue
         b.component(name, str(node.get("class", "")), str(node.get("subclass", "")), attrs,
@@ -225,23 +246,53 @@ def timeloop_arch_data(path: str | Path, ert: str | Path | None = None,
         b.c.add("architecture", "a compute component (class intmac or mac)")
     b.c.raise_if_any()
     energies, areas = _tables(ert, "ERT"), _tables(art, "ART")
+    tech, registry = Tech(b.node_nm or 45.0, 1.0), Registry.default()
+    estimates: list[str] = []
+    c = Collector(where)
     for lv in b.levels:
+        cls, info, at = lv.pop("_class")
         acts = {a.get("name"): a.get("energy") for a in energies.get(lv["name"], {})
                 .get("actions", [])}
         if "read" in acts:
             lv["read_energy_pj"] = float(acts["read"])
             lv["write_energy_pj"] = float(acts.get("write", acts["read"]))
+        elif info is None:
+            c.add(f"{at}.class", f"an Accelergy class picojoule can price without an ERT "
+                                 f"({known_names()}), got {cls!r:.60}; or give --ert")
+        else:
+            width = int(lv["width_bits"])
+            est = estimate_storage(lv["name"], cls, lv["kind"], width,
+                                   int(lv["depth"]) * width if "depth" in lv else None,
+                                   tech, registry)
+            lv["read_energy_pj"], lv["write_energy_pj"] = (est.energy_pj["read"],
+                                                           est.energy_pj["write"])
+            if lv["name"] not in areas:
+                lv["area_um2"] = est.area_um2
+            estimates.append(est.line())
         if lv["name"] in areas:
             lv["area_um2"] = float(areas[lv["name"]].get("area", 0.0))
     compute = dict(b.compute or {})
+    cls_name, number, bits, acc, at = compute.pop("_class", ("", "int", 8, 8, where))
     acts = {a.get("name"): a.get("energy") for a in energies.get(compute.get("name", ""), {})
             .get("actions", [])}
     if "compute" in acts:
         compute["mac_energy_pj"] = float(acts["compute"])
+    elif compute:
+        if not all(isinstance(v, int) and 1 <= v <= 64 for v in (bits, acc)):
+            c.add(at, f"integer multiplier/adder widths from 1 to 64, got {bits!r:.20} and "
+                      f"{acc!r:.20}")
+        else:
+            est = estimate_mac(compute["name"], cls_name, number, bits, acc, tech, registry)
+            compute["mac_energy_pj"] = est.energy_pj["compute"]
+            if compute["name"] not in areas:
+                compute["area_um2"] = est.area_um2
+            estimates.append(est.line())
     if compute.get("name") in areas:
         compute["area_um2"] = float(areas[compute["name"]].get("area", 0.0))
+    c.raise_if_any()
     return {"name": Path(where).parent.name or Path(where).stem, "clock_hz": clock_hz,
-            "containers": b.containers,
+            "containers": b.containers, "meshes": b.meshes,
+            "node_constraints": b.constraints, "estimates": estimates,
             "voltage_v": 1.0, "node_nm": b.node_nm or 45.0, "compute": compute,
             "levels": b.levels,
             "description": f"read from the Timeloop v{version} file {where}",
@@ -256,6 +307,9 @@ class TimeloopDesign:
 
     arch: Arch
     containers: dict[str, str]
+    meshes: dict[str, tuple[int, int]] = field(default_factory=dict)  # container -> (X, Y)
+    node_constraints: tuple[dict[str, Any], ...] = ()  # constraints written on nodes
+    estimates: tuple[str, ...] = ()  # the components priced without an ERT, with sources
 
     def level_of(self, target: str) -> str | None:
         names = [lv.name for lv in self.arch.levels]
@@ -272,7 +326,15 @@ def load_timeloop_arch(path: str | Path, ert: str | Path | None = None,
     from picojoule.arch.loader import arch_from_mapping
 
     data = timeloop_arch_data(path, ert, art, variables)
-    containers = data.pop("containers")
+    extras = design_extras(data)
     if not math.isfinite(data["node_nm"]):
         raise SpecError.single(str(path), "technology", "a node in nm")
-    return TimeloopDesign(arch_from_mapping(data, str(path)), containers)
+    return TimeloopDesign(arch_from_mapping(data, str(path)), **extras)
+
+
+def design_extras(data: dict[str, Any]) -> dict[str, Any]:
+    """Take what is not picojoule architecture out of ``timeloop_arch_data``'s result: the
+    ``TimeloopDesign`` fields besides ``arch``."""
+    return {"containers": data.pop("containers"), "meshes": data.pop("meshes"),
+            "node_constraints": tuple(data.pop("node_constraints")),
+            "estimates": tuple(data.pop("estimates"))}

@@ -23,11 +23,11 @@ from picojoule.arch.spec import Arch
 from picojoule.cost.storage import usage_bits
 from picojoule.errors import Collector, SpecError
 from picojoule.mapper.constraints import FULL, Constraints
+from picojoule.mapper.limits import TEMPORAL, X, Y, limit_ok, slot_mask, split_limits
 from picojoule.mapping.batch import MappingBatch
 from picojoule.mapping.sample import prime_factors
 from picojoule.workload.einsum import Layer
 
-TEMPORAL, X, Y = 0, 1, 2
 MAX_OPTIONS_PER_DIM = 400_000
 # Bounds on building a dim's options (huge powers of a prime, e.g. M=2**44): placements of one
 # prime enumerated exactly up to MAX_COMPOSITIONS (2**20 over 7 slots is 230k), else sampled.
@@ -48,6 +48,9 @@ class MappingSpace:
     n_orders: np.ndarray  # (L + 1,) candidates per level (rest repeat the first); bypass
     free: np.ndarray  # (D, NS) slots a dim's factors may move between (not fixed)
     stationary: str | None
+    # (dim index, slot mask, lo, hi): the product of a dim's factors over the masked slots
+    limits: tuple[tuple[int, np.ndarray, int, int], ...] = ()
+    min_utilization: float | None = None
 
     @property
     def n_tilings(self) -> int:
@@ -99,10 +102,27 @@ class MappingSpace:
             if kind != TEMPORAL:
                 spec = self.arch.levels[self.slot_level[s]].fanout
                 ok &= factors[:, :, s].prod(axis=1) <= (spec.x if kind == X else spec.y)
+        ok &= self.within_limits(factors)
         usage = self.usage_from_factors(factors, self.bypass[bypass])
         for lv, spec in enumerate(self.arch.levels):
             if spec.capacity_bits is not None:
                 ok &= usage[:, lv].sum(axis=1) <= spec.capacity_bits
+        return ok
+
+    def within_limits(self, factors: np.ndarray) -> np.ndarray:
+        """Mappings (B, D, NS) whose factors meet the constraints' limits and utilization
+        (checked on every costed mapping, whatever strategy proposed it)."""
+        ok = np.ones(len(factors), dtype=bool)
+        for d, mask, lo, hi in self.limits:
+            ok &= limit_ok(factors[:, d, :], mask, lo, hi)
+        if self.min_utilization is not None:
+            spatial = self.slot_kind != TEMPORAL
+            sizes = np.array([self.arch.levels[lv].fanout.x if k == X else
+                              self.arch.levels[lv].fanout.y
+                              for lv, k in zip(self.slot_level[spatial],
+                                               self.slot_kind[spatial], strict=True)])
+            used = factors[:, :, spatial].prod(axis=(1, 2))
+            ok &= used >= self.min_utilization * float(np.prod(sizes)) - 1e-9
         return ok
 
     def usage_bits(self, batch: MappingBatch) -> np.ndarray:
@@ -252,6 +272,9 @@ def build_space(layer: Layer, arch: Arch, constraints: Constraints,
     fused = {op.window.dim for op in layer.operands if op.window is not None}
     fixed: dict[tuple[int, str], int] = {}
     full_inner: set[str] = set()
+    axes = {(names.index(lv), X if axis == "x" else Y): set(dims)
+            for lv, axis, dims in constraints.spatial_axes if lv in names}
+    limits, unrolled_not = split_limits(layer, constraints, names, fixed, c)
     for lvname, dim, f in constraints.factors:
         if lvname == "*inner":
             if dim in layer.dims and inner:
@@ -269,10 +292,13 @@ def build_space(layer: Layer, arch: Arch, constraints: Constraints,
                     dim not in full_inner or lv in inner)
             else:
                 free[s] = dim in (xs if kind == X else ys) and dim not in full_inner and (
-                    dim not in fused or arch.levels[lv].fanout.im2col)
-        axes = [int(slot_limit[s]) for s in np.flatnonzero(free) if slot_kind[s] != TEMPORAL]
+                    dim not in fused or arch.levels[lv].fanout.im2col) and (
+                    dim in axes.get((int(lv), int(kind)), {dim})) and (
+                    (int(lv), dim) not in unrolled_not)
+        sizes = [int(slot_limit[s]) for s in np.flatnonzero(free) if slot_kind[s] != TEMPORAL]
         parts = []
-        pads = padded_bounds(bound, axes, constraints.padding == "any")
+        pads = padded_bounds(bound, sizes, constraints.padding == "any") \
+            if constraints.padding != "none" else [bound]
         for padded in pads if dim not in full_inner else [bound]:
             rest, slot_free, preset = padded, free.copy(), np.ones(len(free), dtype=np.int64)
             for (lv, fdim), f in fixed.items():
@@ -291,6 +317,9 @@ def build_space(layer: Layer, arch: Arch, constraints: Constraints,
                     "has too many factorizations); raise --budget")) from None
         free_rows.append(slot_free if parts else free)
         opts = np.concatenate(parts) if parts else np.ones((0, len(free)), dtype=np.int64)
+        for ld, lv, kind, lo, hi in limits:
+            if ld == dim:
+                opts = opts[limit_ok(opts, slot_mask(slot_level, slot_kind, lv, kind), lo, hi)]
         if len(opts) == 0:
             c.add(f"factors of {dim}", f"a factorization of {dim}={bound} allowed by the "
                                        f"{constraints.name} constraints (fixed factors must "
@@ -299,12 +328,16 @@ def build_space(layer: Layer, arch: Arch, constraints: Constraints,
     order_lists = []
     for lv, lvname in enumerate(names):
         given = dict(constraints.orders).get(lvname)
-        if given is not None:
+        st = constraints.stationary if (fan and lv >= fan[0]) else None
+        if given is not None:  # listed dims innermost as given; the others searched outside
             listed = [layer.dims.index(d) for d in given if d in layer.dims]
-            order_lists.append([[d for d in range(len(layer.dims)) if d not in listed]
-                                + listed])
+            partial = []
+            for cand in _order_candidates(layer, st if len(listed) < len(layer.dims) else None):
+                order = [d for d in cand if d not in listed] + listed
+                if order not in partial:
+                    partial.append(order)
+            order_lists.append(partial)
         else:
-            st = constraints.stationary if (fan and lv >= fan[0]) else None
             order_lists.append(_order_candidates(layer, st))
     for lvname, _ in constraints.orders:
         if lvname not in names:
@@ -315,15 +348,35 @@ def build_space(layer: Layer, arch: Arch, constraints: Constraints,
     return MappingSpace(layer, arch, tuple(choices), slot_level, slot_kind, tuple(options),
                         orders, np.array([len(o) for o in order_lists] + [len(choices)]),
                         np.array(free_rows),
-                        constraints.stationary)
+                        constraints.stationary,
+                        tuple((layer.dims.index(d), slot_mask(slot_level, slot_kind, lv, kind),
+                               lo, hi) for d, lv, kind, lo, hi in limits),
+                        constraints.min_utilization)
 
 
 def bypass_choices(arch: Arch, constraints: Constraints, layer: Layer,
                    where: str = "constraints") -> list[tuple[frozenset[str], ...]]:
     """Keeps per level for each bypass choice searched: fixed by the constraints, else no
-    bypass plus every single-operand bypass of a level that keeps several operands."""
+    bypass plus every single-operand bypass of a level that keeps several operands (less the
+    operands ``dataspace`` forces to be kept, after its forced bypasses)."""
     names = [lv.name for lv in arch.levels]
     full = tuple(lv.keeps for lv in arch.levels)
+    forced_keep: set[tuple[int, str]] = set()
+    if constraints.dataspace:
+        c = Collector(where)
+        keeps = list(full)
+        for lvname, op, kept in constraints.dataspace:
+            if lvname not in names or (lvname == names[0] and not kept):
+                c.add(f"dataspace.{lvname}", f"an inner level of {arch.name} to bypass at "
+                                             f"({', '.join(names[1:])})")
+                continue
+            lv = names.index(lvname)
+            if kept:
+                forced_keep.add((lv, op))
+            else:
+                keeps[lv] = keeps[lv] - {op}
+        c.raise_if_any()
+        full = tuple(keeps)
     if constraints.bypass is not None:
         c = Collector(where)
         keeps = list(full)
@@ -340,6 +393,6 @@ def bypass_choices(arch: Arch, constraints: Constraints, layer: Layer,
     for lv in range(1, len(names)):
         if len(full[lv]) > 1:
             for op in (o.name for o in layer.operands):
-                if op in full[lv]:
+                if op in full[lv] and (lv, op) not in forced_keep:
                     out.append(tuple(k - {op} if i == lv else k for i, k in enumerate(full)))
     return out
