@@ -66,6 +66,7 @@ bench-peers: $(STAMP)
 	$(BIN)/python benchmarks/mapper_vs_zigzag.py --fresh
 	$(BIN)/python benchmarks/zigzag_inputs.py --fresh
 	$(BIN)/python benchmarks/timeloop_exercises.py
+	$(BIN)/python benchmarks/timeloop_constraints.py
 	$(BIN)/python benchmarks/sparse_vs_sparseloop.py
 
 # Design-space exploration of ResNet-18 around eyeriss on 1 and 2 Dask workers (minutes).
