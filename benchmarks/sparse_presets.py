@@ -4,9 +4,9 @@ densities their papers report (``src/picojoule/arch/data/sparse_densities.csv``)
 For each design: the best mapping (minimum energy-delay product) searched on the sparse
 design and, apart, on its dense twin (the same levels, no sparse features), then the energy
 and cycle ratios dense / sparse; and the saving of the sparse design's mapping against the
-same loop nest dense (``picojoule.cost.saving``). SCNN's paper reports 2.7x performance and 2.3x energy over
-a comparably provisioned dense accelerator (averaged over AlexNet, GoogLeNet and VGGNet, with
-load imbalance between PEs that this model does not have).
+same loop nest dense (``picojoule.cost.saving``). SCNN's paper reports 2.7x performance and
+2.3x energy over a comparably provisioned dense accelerator (averaged over AlexNet, GoogLeNet
+and VGGNet, with load imbalance between PEs that this model does not have).
 
 Run: ``python benchmarks/sparse_presets.py [--evaluations N]``.
 """
