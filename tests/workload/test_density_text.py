@@ -82,6 +82,9 @@ def test_map_density_override_halves_the_math(capsys):
     sparse = json.loads(capsys.readouterr().out)
     # 64^3 = 262,144 MACs; 2 of every 4 weights non-zero, and the array skips the rest
     assert sparse["mac_energy_pj"] == pytest.approx(dense["mac_energy_pj"] / 2)
+    # the JSON says what that saved against the same mapping dense
+    assert sparse["sparsity"]["compute"]["saved_pj"] == pytest.approx(
+        dense["mac_energy_pj"] / 2)
 
 
 def test_analyze_density_override_names_each_layer_it_does_not_fit(tmp_path, capsys):

@@ -21,7 +21,7 @@ from picojoule.cli.carbon_option import (
 )
 from picojoule.cli.notes import stats_notes, utilization_notes
 from picojoule.cli.options import add_search_args, prepare_output, progress_bar, search_options
-from picojoule.cli.render import compact_table, stats_table
+from picojoule.cli.render import compact_table, saving_lines, saving_table, stats_table
 from picojoule.errors import Collector, SpecError
 from picojoule.importers import load_model
 from picojoule.mapping.text import format_mapping
@@ -172,6 +172,12 @@ def run(args: argparse.Namespace) -> int:
                      f"{a.cache_hits} from cache, {a.seconds:.2f} s"):
             out.print(line, markup=False, highlight=False)
         for line in (*stats_notes(t), *utilization_notes(a)):
+            out.print(line, markup=False, highlight=False)
+    sv = a.saving
+    if sv is not None:
+        out.print(saving_table(sv, f"what sparsity saves: {a.network} on {a.arch.name}, each "
+                                   "layer vs its mapping dense"))
+        for line in saving_lines(sv):
             out.print(line, markup=False, highlight=False)
     if a.vector_costs:
         vec_pj = sum(v.energy_pj for v in a.vector_costs)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from rich.console import Console
+
 from picojoule.arch.loader import load_arch
 from picojoule.cli.options import add_search_args, progress_bar, search_options
-from picojoule.cli.render import print_stats
+from picojoule.cli.render import print_stats, saving_lines, saving_table
+from picojoule.cost.saving import saving
 from picojoule.errors import Collector
 from picojoule.mapper import search
 from picojoule.mapping.text import format_loop_nest, format_mapping
@@ -39,8 +42,10 @@ def run(args: argparse.Namespace) -> int:
     options = search_options(args, arch.dataflow)
     with progress_bar(f"mapping {layer.to_text()}", options.budget.evaluations) as tick:
         result = search(layer, arch, options, progress=tick)
+    saved = saving(layer, arch, result.mapping)
     if args.json:
         doc = {**result.stats.to_dict(), "mapping": format_mapping(result.mapping),
+               "sparsity": saved.to_dict() if saved else None,
                "search": {"strategy": result.strategy, "dataflow": result.dataflow,
                           "objective": options.objective.name, "evaluated": result.evaluated,
                           "considered": result.considered, "seconds": result.seconds,
@@ -53,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
     print_stats(result.stats, f"{layer.to_text()} on {arch.name} ({result.dataflow})")
     print(f"search      {result.certainty}; {result.considered:,} proposed, "
           f"{result.seconds:.2f} s")
+    if saved is not None and saved.changes:
+        Console().print(saving_table(saved, "what sparsity saves (vs the same mapping dense)"))
+        print(*saving_lines(saved), sep="\n")
     return 0
 
 

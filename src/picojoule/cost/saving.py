@@ -19,6 +19,7 @@ from picojoule.cost.model import evaluate_batch
 from picojoule.cost.stats import BatchStats
 from picojoule.mapping.batch import batch_of_one
 from picojoule.mapping.spec import Mapping
+from picojoule.tech.registry import Registry
 from picojoule.workload.einsum import Layer
 from picojoule.workload.im2col import layer_for
 
@@ -43,9 +44,13 @@ class OperandSaving:
     @property
     def how(self) -> str:
         """What saved here, joined by ``+``: ``format`` (a compressed format: only non-zeros
-        stored and moved, metadata added), ``gate``, ``skip``; ``-`` for nothing."""
+        stored and moved, metadata added), ``gate``, ``skip``; ``first-order`` for a saving
+        of the first-order options (``sparse_format``, ``compute.sparse_action``), which
+        count no gated or skipped accesses; ``-`` for nothing."""
         kinds = [k for k, n in (("format", self.metadata_pj), ("gate", self.gated),
                                 ("skip", self.skipped)) if n > 0]
+        if not kinds and self.saved_pj != 0:
+            return "first-order"
         return "+".join(kinds) or "-"
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,6 +71,12 @@ class Saving:
     sparse_energy_pj: float
     dense_cycles: float
     sparse_cycles: float
+
+    @property
+    def changes(self) -> bool:
+        """Whether sparsity changed anything (a sparse arch with all-dense data does not)."""
+        return (self.dense_energy_pj, self.dense_cycles) != (self.sparse_energy_pj,
+                                                             self.sparse_cycles)
 
     def __add__(self, other: Saving) -> Saving:
         """Two layers one after the other: every figure adds, row by row (level, operand)."""
@@ -92,20 +103,22 @@ class Saving:
                 "dense_cycles": self.dense_cycles, "sparse_cycles": self.sparse_cycles}
 
 
-def _one(layer: Layer, arch: Arch, mapping: Mapping) -> BatchStats:
+def _one(layer: Layer, arch: Arch, mapping: Mapping, registry: Registry | None) -> BatchStats:
     batch = batch_of_one(mapping, layer, arch)
-    return evaluate_batch(layer, arch, batch, energy_model(arch, layer))
+    return evaluate_batch(layer, arch, batch, energy_model(arch, layer, registry))
 
 
-def saving(layer: Layer, arch: Arch, mapping: Mapping) -> Saving | None:
-    """The saving of ``mapping`` (a valid mapping of ``layer`` on ``arch``) from sparsity;
-    None when ``arch`` has no sparse feature (nothing to compare)."""
+def saving(layer: Layer, arch: Arch, mapping: Mapping,
+           registry: Registry | None = None) -> Saving | None:
+    """The saving of ``mapping`` (a valid mapping of ``layer`` on ``arch``) from sparsity,
+    from the cost model's counts (a systolic array's fill and drain cycles are not in
+    ``*_cycles``); None when ``arch`` has no sparse feature (nothing to compare)."""
     twin = arch.dense_twin()
     if twin == arch:
         return None
     layer = layer_for(layer, {d for lm in mapping.levels
                               for d, _ in (*lm.temporal, *lm.spatial_x, *lm.spatial_y)})
-    sp, dn = _one(layer, arch, mapping), _one(layer, twin, mapping)
+    sp, dn = _one(layer, arch, mapping, registry), _one(layer, twin, mapping, registry)
     rows = []
     for lv, spec in enumerate(arch.levels):
         for o, op in enumerate(layer.operands):

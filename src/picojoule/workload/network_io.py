@@ -74,7 +74,8 @@ def parse_any_layer(text: str, name: str, where: str) -> Layer:
     if not words or words[0] != "einsum":
         c = Collector(where)
         plain = " ".join(w for w in words if not w.startswith("@"))
-        layer = parse_layer(plain, where).with_name(name)
+        layer = parse_layer(plain, where)
+        layer = layer.with_name(name) if name else layer  # "": the text's own name= (or kind)
         changed = {}
         for word in words:
             if word.startswith("@"):
@@ -114,7 +115,7 @@ def parse_any_layer(text: str, name: str, where: str) -> Layer:
     unknown = {t.dim for o in ops for a in o.axes for t in a} - set(dims)
     if unknown:
         raise SpecError.single(where, "dims", f"a bound for {', '.join(sorted(unknown))}")
-    layer = check_size(Layer(name, kind, tuple(dims), tuple(bounds), ops), where)
+    layer = check_size(Layer(name or kind, kind, tuple(dims), tuple(bounds), ops), where)
     return _with_models(layer, models, where)
 
 
