@@ -65,3 +65,20 @@ def test_savings_of_two_layers_add_row_by_row(make_arch):
     two = sv + sv
     assert row(two, "buf", "weights").saved_pj == 24
     assert two.dense_cycles == 96 and two.sparse_mac_pj == 8
+
+
+def test_first_order_options_are_compared_too(make_arch):
+    from dataclasses import replace
+
+    dense = make_arch({"name": "DRAM", "kind": "dram"},
+                      {"name": "buf", "kind": "sram", "capacity_bits": 1 << 12})
+    gating = replace(dense, compute=replace(dense.compute, sparse_action="gate"))
+    sv = saving(DOT, gating, MAPPING)
+    # first-order gating: a zero input costs no MAC energy (16 x 1/4 = 4 of 16 pJ remain);
+    # it counts no gated accesses, so a row that saved says so by name, and others say "-"
+    assert (sv.dense_mac_pj, sv.sparse_mac_pj) == (16, 4)
+    # the output: 16 x 1/4 = 4 updates (12 saved) and 4 - 1 = 3 read-backs instead of 15 (12
+    # saved) at 1 pJ; nothing else changes
+    out = row(sv, "buf", "outputs")
+    assert (out.saved_pj, out.how) == (24, "first-order")
+    assert all(r.how == "-" and r.saved_pj == 0 for r in sv.rows if r is not out)
