@@ -74,7 +74,8 @@ def saving_lines(sv: Saving) -> list[str]:
     return [f"sparsity    {sv.dense_energy_pj / max(sv.sparse_energy_pj, 1e-30):.2f}x less "
             f"energy, {sv.dense_cycles / max(sv.sparse_cycles, 1e-30):.2f}x fewer cycles than "
             "the same mapping dense (format: compressed, gate: energy only, skip: energy and "
-            "cycle)"]
+            "cycle); utilization counts every MAC of the dense layer, so skipping can take it "
+            "above 1"]
 
 
 def summary_lines(stats: Stats) -> list[str]:
