@@ -12,7 +12,9 @@ evaluates the mapping with ``picojoule.interop.sparseloop``; and compares
   Sparseloop keeps whole counts under ``fixed_structured``, picojoule expected values);
 * cycles;
 * energy: picojoule's total against the sum of Sparseloop's per-component ``Energy (total)``
-  (dynamic energy, leakage excluded as in ``timeloop_exercises.py``).
+  (dynamic energy, leakage excluded as in ``timeloop_exercises.py``); then the same counts
+  made whole, and charged in whole vectors per level, operand and action as Sparseloop does
+  (``picojoule.interop.sparseloop_energy``).
 
 Needs a checkout of timeloop-accelergy-exercises: ``--exercises DIR`` (default
 ``~/.cache/picojoule/peers/timeloop-accelergy-exercises``).
@@ -28,6 +30,7 @@ from pathlib import Path
 from picojoule.cost import energy_model, evaluate_batch
 from picojoule.errors import SpecError
 from picojoule.interop.sparseloop import load_sparseloop, load_sparseloop_stats
+from picojoule.interop.sparseloop_energy import vector_energy_pj
 from picojoule.mapping.batch import batch_of_one
 from tables import exercises_dir, print_table
 
@@ -99,9 +102,15 @@ def compare(root: Path, design: str) -> tuple[str, ...]:
     ours_e = float(stats.energy_pj[0])
     err = 100 * (ours_e / sl_energy - 1)
     err_whole = 100 * ((ours_e + whole_pj) / sl_energy - 1)
+    instances = {(spec.name, op.name): sl.counts.get(
+        (spec.name, back.get(op.name.capitalize(), op.name.capitalize()),
+         "Utilized instances (max)"), 1.0) for spec in arch.levels for op in layer.operands}
+    vector = sum(vector_energy_pj(layer, arch, batch, stats, model, instances).values()) \
+        + _whole(computes, False) * model.mac_pj
+    err_vector = 100 * (vector / sl_energy - 1)
     return (design, f"{exact}", f"{rounded}", f"{total}", f"{float(stats.cycles[0]):,.2f}",
             f"{sl.cycles:,.0f}", f"{ours_e:,.2f}", f"{sl_energy:,.2f}", f"{err:+.2f}%",
-            f"{err_whole:+.2f}%", first or "-")
+            f"{err_whole:+.2f}%", f"{err_vector:+.2f}%", first or "-")
 
 
 def _whole(x: float, output_read: bool) -> float:
@@ -113,19 +122,21 @@ def _whole(x: float, output_read: bool) -> float:
 def main() -> None:
     exercises = exercises_dir()
     head = ("design", "exact", "rounded", "of", "cycles", "Sparseloop", "energy pJ",
-            "Sparseloop pJ", "error", "whole*", "first difference")
+            "Sparseloop pJ", "error", "whole*", "vector**", "first difference")
     rows = [head]
     for d in DESIGNS:
         try:
             rows.append(compare(exercises, d))
         except SpecError as exc:  # a feature picojoule does not model: say which
-            rows.append((d, "-", "-", "-", "-", "-", "-", "-", "-", "-",
+            rows.append((d, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-",
                          f"not read: {exc.problems[0].expected}"))
     print_table(rows)
     print("counts: actual, gated and skipped reads/fills/updates per level x operand, and "
           "actual computes; rounded = Sparseloop's integer is ours rounded (|diff| < 1).")
     print("* energy error with picojoule's counts made whole as Sparseloop keeps them (up; "
           "output reads down), each count at its per-action energy.")
+    print("** energy error with those counts charged as Sparseloop does: whole vectors per "
+          "level, operand and action (picojoule.interop.sparseloop_energy).")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from picojoule.arch.spec import Arch
 from picojoule.context import Context, resolve
 from picojoule.context.store import fingerprint, layer_seed
 from picojoule.cost.energy import energy_model
+from picojoule.cost.saving import Saving, saving
 from picojoule.cost.stats import Stats
 from picojoule.errors import Problem, SpecError
 from picojoule.mapper.evaluator import Budget
@@ -51,6 +52,7 @@ class LayerResult:
     stats: Stats | None
     search: dict[str, Any]  # strategy, evaluated, seconds, proven, cached, certainty
     error: str | None = None  # why the layer could not be mapped
+    saving: Saving | None = None  # what sparsity saves vs the same mapping dense (sparse arch)
 
     @property
     def result(self) -> Result:
@@ -79,6 +81,14 @@ class NetworkAnalysis:
         vector = (v.to_result(self.arch.name, self.arch.clock_hz) for v in self.vector_costs)
         return Result.serial([*(r.result for r in self.layers), *vector])
 
+    @property
+    def saving(self) -> Saving | None:
+        """What sparsity saves over every mapped layer (each against its own mapping dense);
+        None on an architecture without sparse features or when they change nothing."""
+        parts = [r.saving for r in self.layers if r.saving is not None]
+        total = sum(parts[1:], parts[0]) if parts else None
+        return total if total is not None and total.changes else None
+
     def _repr_html_(self) -> str:
         from picojoule.display import result_html
 
@@ -94,6 +104,8 @@ class NetworkAnalysis:
                            cycles=r.stats.cycles, utilization=r.stats.utilization,
                            mapping=format_mapping(r.mapping), search=r.search,
                            stats=r.stats.to_dict())
+                if r.saving is not None:
+                    row["sparsity"] = r.saving.to_dict()
             else:
                 row["error"] = r.error
             layers.append(row)
@@ -101,6 +113,7 @@ class NetworkAnalysis:
                 "dataflow": resolve_constraints(self.arch, self.options).name,
                 "objective": self.options.objective.name, "layers": layers,
                 "totals": self.totals.to_dict() if self.totals else None,
+                "sparsity": self.saving.to_dict() if self.saving else None,
                 "not_costed": {"vector_ops": list(self.vector_ops)},
                 "vector_ops": [dataclasses.asdict(v) | {"energy_pj": v.energy_pj}
                                for v in self.vector_costs],
@@ -200,7 +213,7 @@ def analyze(network: Network, arch: Arch, options: SearchOptions | None = None, 
         if progress is not None:
             progress(distinct[key].name)
     results = []
-    stats_by_key: dict[str, tuple[Mapping, Stats]] = {}
+    stats_by_key: dict[str, tuple[Mapping, Stats, Saving | None]] = {}
     for layer, key in zip(network.layers, keys, strict=True):
         rec = records[key]
         meta: dict[str, Any] = {k: rec[k] for k in _META if k in rec}
@@ -211,10 +224,12 @@ def analyze(network: Network, arch: Arch, options: SearchOptions | None = None, 
             mapping = parse_mapping(rec["mapping"], f"cached mapping of {layer.name}")
             energy = energy_model(arch, distinct[key], registry)
             stats_by_key[key] = (mapping, mapping_stats(distinct[key], arch, mapping,
-                                                        constraints, energy))
-        mapping, stats = stats_by_key[key]
+                                                        constraints, energy),
+                                 saving(distinct[key], arch, mapping, registry))
+        mapping, stats, saved = stats_by_key[key]
         results.append(LayerResult(layer.name, layer, mapping,
-                                   dataclasses.replace(stats, layer=layer.name), meta))
+                                   dataclasses.replace(stats, layer=layer.name), meta,
+                                   saving=saved))
     mapped = [r.stats for r in results if r.stats is not None]
     return NetworkAnalysis(
         network=network.name, arch=arch, options=options, layers=tuple(results),

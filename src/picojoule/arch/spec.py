@@ -8,7 +8,7 @@ validated once by ``picojoule.arch.loader``; nothing here does work at construct
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from picojoule.arch.sparse import LevelSparse
 
@@ -91,6 +91,12 @@ class Arch:
     static_power_mw: float = 0.0  # idle power (clock tree + leakage), charged per second
     sources: tuple[str, ...] = ()
     description: str = ""
+
+    def dense_twin(self) -> Arch:
+        """The same design with every sparse feature off (no ``sparse:`` entries, no
+        first-order formats or compute actions): what sparsity saves is measured against it."""
+        levels = tuple(replace(lv, sparse=None, sparse_format="none") for lv in self.levels)
+        return replace(self, levels=levels, compute=replace(self.compute, sparse_action="none"))
 
     def level(self, name: str) -> StorageLevel:
         for lvl in self.levels:

@@ -21,11 +21,12 @@ from picojoule.cli.carbon_option import (
 )
 from picojoule.cli.notes import stats_notes, utilization_notes
 from picojoule.cli.options import add_search_args, prepare_output, progress_bar, search_options
-from picojoule.cli.render import compact_table, stats_table
+from picojoule.cli.render import compact_table, saving_lines, saving_table, stats_table
 from picojoule.errors import Collector, SpecError
 from picojoule.importers import load_model
 from picojoule.mapping.text import format_mapping
-from picojoule.workload.network import with_bits
+from picojoule.workload.density import parse_overrides
+from picojoule.workload.network import with_bits, with_densities
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "picojoule", "layers")
 
@@ -43,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bits", metavar="B", help="precision of every layer's operands, overriding "
                    "the model's: 16 (all), or per operand i=8,w=4,o=16[,p=32] (inputs, "
                    "weights, outputs, partial sums; partial sums at least the outputs')")
+    p.add_argument("--density", metavar="D", help="densities of every layer's operands, "
+                   "overriding the model's: w=0.5,i=0.4 or a density model such as "
+                   "w=nm(2,4,C) or i=hypergeometric(0.4) (see docs/sparsity.md)")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                    help="local processes searching layers in parallel (default 2)")
     p.add_argument("--cache", nargs="?", const=DEFAULT_CACHE, default=None, metavar="DIR",
@@ -132,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
     net = load_model(args.model, batch=args.batch, where="MODEL")
     if args.bits:
         net = with_bits(net, parse_bits(args.bits))
+    if args.density:
+        net = with_densities(net, parse_overrides(args.density, "--density"), "--density")
     options = search_options(args, arch.dataflow)
     carbon = carbon_settings(args)  # a bad --carbon fails before the analysis
     if isinstance(args.workers, bool) or args.workers < 1:
@@ -166,6 +172,12 @@ def run(args: argparse.Namespace) -> int:
                      f"{a.cache_hits} from cache, {a.seconds:.2f} s"):
             out.print(line, markup=False, highlight=False)
         for line in (*stats_notes(t), *utilization_notes(a)):
+            out.print(line, markup=False, highlight=False)
+    sv = a.saving
+    if sv is not None:
+        out.print(saving_table(sv, f"what sparsity saves: {a.network} on {a.arch.name}, each "
+                                   "layer vs its mapping dense"))
+        for line in saving_lines(sv):
             out.print(line, markup=False, highlight=False)
     if a.vector_costs:
         vec_pj = sum(v.energy_pj for v in a.vector_costs)

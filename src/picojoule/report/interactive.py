@@ -76,6 +76,21 @@ def render_interactive(d: Any) -> str:
     grid.update_layout(barmode="stack", title="network energy by level and operand",
                        yaxis_title="energy (µJ)")
     figures = [energy, per_mac, util, grid]
+    saved = [r for r in d.sparsity if r["level"] != "total"]
+    if saved:
+        labels = [esc(f"{r['level']} {r['operand']}".strip()) for r in saved]
+        sparse_fig = go.Figure()
+        for k, (key, name) in enumerate((("dense_pj", "dense (same mapping)"),
+                                         ("sparse_pj", "sparse"))):
+            sparse_fig.add_trace(go.Bar(
+                x=labels, y=[r[key] / 1e6 for r in saved], name=name,
+                marker_color=PALETTE[k], customdata=[esc(r["how"]) for r in saved],
+                hovertemplate="%{x}: %{y:.4g} µJ (%{customdata})<extra></extra>"))
+        sparse_fig.update_layout(barmode="group", yaxis_title="energy (µJ)",
+                                 title="what sparsity saves per level and operand "
+                                       "(format: compressed; gate: energy; skip: energy and "
+                                       "cycles)")
+        figures.append(sparse_fig)
     plots = [f.to_html(full_html=False, include_plotlyjs=(i == 0),
                        div_id=f"plot-{i}", config={"displaylogo": False})
              for i, f in enumerate(figures)]

@@ -26,6 +26,7 @@ Every constructor is plain data; ``parse_density`` validates a YAML/dict entry o
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -226,3 +227,104 @@ def _parse_nm(raw: Mapping[str, Any], field: str, c: Collector,
             c.add(f"{field}.m", f"M must divide dim {dim} = {dims[dim]}, got m={m}")
             return None
     return NM(n, m, str(dim))
+
+
+# The text form of a density, one word without spaces or colons (layer and network text):
+#   0.5                 fixed-structured at 0.5
+#   fixed(0.5)          the same, stated as a model
+#   hypergeometric(0.5) uniformly random non-zeros over the operand
+#   nm(2,4,C)           2 non-zeros in every 4 along dim C
+TEXT_FORMS = "a density in (0, 1] such as 0.5, fixed(0.5), hypergeometric(0.5) or nm(2,4,DIM)"
+_CALL = re.compile(r"^(fixed|hypergeometric|nm)\((.*)\)$")
+
+
+def density_raw(value: Any) -> Any:
+    """A text density (see ``TEXT_FORMS``) as the mapping ``parse_density`` reads; numbers and
+    mappings pass through; text that is neither is returned as is (``parse_density`` then
+    reports it)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    call = _CALL.match(text)
+    if call is None:
+        return text
+    kind, args = call.group(1), [a.strip() for a in call.group(2).split(",")]
+    if kind == "nm":
+        n, m = (int(a) if a.isdigit() else a for a in [*args, "", ""][:2])
+        return {"distribution": "nm", "n": n, "m": m, "dim": args[2] if len(args) > 2 else ""}
+    try:
+        number: Any = float(args[0]) if len(args) == 1 else text
+    except ValueError:
+        number = args[0]
+    return {"distribution": "fixed_structured" if kind == "fixed" else kind, "density": number}
+
+
+def model_text(model: DensityModel | None, density: float) -> str:
+    """The text form of an operand's density (``density`` alone when no model is set);
+    a measured model is written as its density (the text cannot hold a tensor)."""
+    if isinstance(model, NM):
+        return f"nm({model.n},{model.m},{model.dim})"
+    if isinstance(model, Hypergeometric):
+        return f"hypergeometric({model.density!r})"
+    if isinstance(model, FixedStructured):
+        return f"fixed({model.density!r})"
+    return repr(density)
+
+
+def apply_densities(layer: Layer, raw: Mapping[str, Any], c: Collector,
+                    fields: Mapping[str, str] | None = None) -> Layer:
+    """``layer`` with operand -> density entries (numbers, text forms or mappings) applied,
+    each validated against the layer (its dims, the operand's size); problems go to ``c``
+    under ``fields[operand]`` (default: the operand's name) and leave that operand as it
+    was."""
+    models: dict[str, DensityModel] = {}
+    plain: dict[str, float] = {}
+    for name, value in raw.items():
+        field = (fields or {}).get(name, name)
+        try:
+            op = layer.operand(name)
+        except KeyError:
+            names = ", ".join(o.name for o in layer.operands)
+            c.add(field, f"an operand of {layer.name} ({names})")
+            continue
+        entry = density_raw(value)
+        if isinstance(entry, str):
+            c.add(field, f"{TEXT_FORMS}, got {entry!r}")
+            continue
+        if isinstance(entry, Mapping) and entry.get("distribution") == "nm" and \
+                entry.get("dim") not in op.dims:
+            c.add(f"{field}.dim", f"a dim of {name} ({', '.join(sorted(op.dims))}), got "
+                                  f"{entry.get('dim')!r}")
+            continue
+        model = parse_density(entry, field, c, layer.bound, layer.size(name))
+        if model is None:
+            continue
+        if isinstance(entry, (int, float)):
+            plain[name] = model.density
+        else:
+            models[name] = model
+    out = layer.with_density(**plain) if plain else layer
+    return with_models(out, **models) if models else out
+
+
+def parse_overrides(text: str, where: str) -> dict[str, str]:
+    """``i=0.4,w=nm(2,4,C)`` (keys i/w/o or inputs/weights/outputs) -> operand -> text."""
+    c = Collector(where)
+    out: dict[str, str] = {}
+    keys = {"i": "inputs", "w": "weights", "o": "outputs"}
+    for part in filter(None, (p.strip() for p in re.split(r",(?![^()]*\))", text))):
+        key, sep, value = part.partition("=")
+        name = keys.get(key.strip(), key.strip())
+        if not sep or name not in keys.values():
+            c.add("", f"OPERAND=DENSITY with OPERAND one of i, w, o (inputs, weights, "
+                      f"outputs), got {part!r}")
+            continue
+        out[name] = value.strip()
+    if not out:
+        c.add("", f"at least one OPERAND=DENSITY, e.g. w=0.5 or w=nm(2,4,C), got {text!r}")
+    c.raise_if_any()
+    return out

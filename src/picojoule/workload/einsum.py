@@ -144,7 +144,8 @@ class Layer:
 
     def with_density(self, **density: float) -> Layer:
         """A copy with some operands' fraction of non-zeros set, e.g. ``weights=0.3``."""
-        ops = tuple(replace(o, density=density.get(o.name, o.density)) for o in self.operands)
+        ops = tuple(replace(o, density=density[o.name], density_model=None)
+                    if o.name in density else o for o in self.operands)
         return Layer(self.name, self.kind, self.dims, self.bounds, ops, self.params)
 
     def with_name(self, name: str) -> Layer:
@@ -157,9 +158,14 @@ class Layer:
 
     def to_text(self) -> str:
         """The compact text form that ``parse_layer`` reads back."""
+        from picojoule.workload.density import model_text
+
         args = " ".join(f"{k}={v}" for k, v in self.params)
-        for op, key in ((self.operands[0], "input_density"), (self.operands[1], "weight_density")):
-            if op.density != 1.0:
+        for op, key in zip(self.operands, ("input_density", "weight_density", "output_density"),
+                           strict=True):
+            if op.density_model is not None:
+                args += f" {key}={model_text(op.density_model, op.density)}"  # type: ignore[arg-type]
+            elif op.density != 1.0:
                 args += f" {key}={op.density:g}"
         return f"{self.kind} {args}".strip()
 

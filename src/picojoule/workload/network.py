@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from picojoule.errors import Collector, SpecError
+from picojoule.workload.density import apply_densities
 from picojoule.workload.einsum import OPERAND_NAMES, Layer
 
 VECTOR_KINDS: tuple[str, ...] = (
@@ -247,4 +248,19 @@ def with_bits(net: Network, bits: dict[str, int]) -> Network:
             op = dataclasses.replace(op, operands=(*op.operands[:-1],
                                                    dataclasses.replace(out, psum_bits=psum)))
         nodes.append(dataclasses.replace(node, op=op))
+    return dataclasses.replace(net, nodes=tuple(nodes))
+
+
+def with_densities(net: Network, densities: dict[str, str], where: str) -> Network:
+    """Every einsum layer with the operands named in ``densities`` (inputs, weights, outputs)
+    at those densities, each a number or a model's text form (``nm(2,4,C)``); every layer a
+    model does not fit (an N:M dim it lacks or does not divide) is one problem, named."""
+    c = Collector(where)
+    nodes = []
+    for node in net.nodes:
+        op = node.op
+        if isinstance(op, Layer):
+            op = apply_densities(op, densities, c, {k: f"{node.name}.{k}" for k in densities})
+        nodes.append(dataclasses.replace(node, op=op))
+    c.raise_if_any()
     return dataclasses.replace(net, nodes=tuple(nodes))

@@ -22,6 +22,7 @@ import yaml
 
 from picojoule.errors import Collector, SpecError
 from picojoule.fileio import load_data, shown
+from picojoule.workload.density import TEXT_FORMS, apply_densities, model_text
 from picojoule.workload.einsum import MAX_SIZE, OPERAND_NAMES, Layer, Operand, Term, check_size
 from picojoule.workload.network import Network, Node, VectorOp
 from picojoule.workload.text import layer_from_mapping, parse_layer
@@ -55,8 +56,8 @@ def _same_structure(a: Layer, b: Layer) -> bool:
 
 def _precision_text(o: Operand) -> str:
     text = str(o.bits)
-    if o.density != 1.0 or o.psum_bits:
-        text += f":{o.density!r}"
+    if o.density != 1.0 or o.psum_bits or o.density_model is not None:
+        text += f":{model_text(o.density_model, o.density)}"  # type: ignore[arg-type]
     return text + (f":{o.psum_bits}" if o.psum_bits else "")
 
 
@@ -65,12 +66,16 @@ def _axis_text(axis: tuple[Term, ...]) -> str:
 
 
 def parse_any_layer(text: str, name: str, where: str) -> Layer:
-    """Read constructor text or einsum text."""
+    """Read constructor text or einsum text. An operand's density may be a number or a
+    density model's text form (``nm(2,4,C)``, ``hypergeometric(0.3)``; see
+    ``picojoule.workload.density.TEXT_FORMS``), checked against the layer once it is built."""
     words = text.split()
+    models: dict[str, str] = {}  # operand -> density text that is not a plain number
     if not words or words[0] != "einsum":
         c = Collector(where)
         plain = " ".join(w for w in words if not w.startswith("@"))
-        layer = parse_layer(plain, where).with_name(name)
+        layer = parse_layer(plain, where)
+        layer = layer.with_name(name) if name else layer  # "": the text's own name= (or kind)
         changed = {}
         for word in words:
             if word.startswith("@"):
@@ -79,13 +84,14 @@ def parse_any_layer(text: str, name: str, where: str) -> Layer:
                     c.add(word, f"@OPERAND=bits[:density[:psum_bits]], OPERAND one of "
                                 f"{', '.join(OPERAND_NAMES)}")
                     continue
-                changed[key] = _parse_operand(c, key, f"[]:{value}")
+                changed[key] = _parse_operand(c, key, f"[]:{value}", models)
         c.raise_if_any()
         ops = tuple(dataclasses.replace(o, bits=changed[o.name].bits,
                                         density=changed[o.name].density,
+                                        density_model=None,
                                         psum_bits=changed[o.name].psum_bits)
                     if o.name in changed else o for o in layer.operands)
-        return dataclasses.replace(layer, operands=ops)
+        return _with_models(dataclasses.replace(layer, operands=ops), models, where, "@")
     c = Collector(where)
     kind, dims, bounds, operands = "einsum", [], [], {}
     for word in words[1:]:
@@ -93,7 +99,7 @@ def parse_any_layer(text: str, name: str, where: str) -> Layer:
         if key == "kind":
             kind = value
         elif key in OPERAND_NAMES:
-            operands[key] = _parse_operand(c, key, value)
+            operands[key] = _parse_operand(c, key, value, models)
         elif value.isdigit() and len(value) <= 16 and 0 < int(value) <= MAX_SIZE and \
                 key not in dims:
             dims.append(key)
@@ -109,10 +115,20 @@ def parse_any_layer(text: str, name: str, where: str) -> Layer:
     unknown = {t.dim for o in ops for a in o.axes for t in a} - set(dims)
     if unknown:
         raise SpecError.single(where, "dims", f"a bound for {', '.join(sorted(unknown))}")
-    return check_size(Layer(name, kind, tuple(dims), tuple(bounds), ops), where)
+    layer = check_size(Layer(name or kind, kind, tuple(dims), tuple(bounds), ops), where)
+    return _with_models(layer, models, where)
 
 
-def _parse_operand(c: Collector, name: str, value: str) -> Operand:
+def _with_models(layer: Layer, models: dict[str, str], where: str, prefix: str = "") -> Layer:
+    if not models:
+        return layer
+    c = Collector(where)
+    layer = apply_densities(layer, models, c, {k: f"{prefix}{k}" for k in models})
+    c.raise_if_any()
+    return layer
+
+
+def _parse_operand(c: Collector, name: str, value: str, models: dict[str, str]) -> Operand:
     body, _, rest = value.partition("]")
     parts = rest.lstrip(":").split(":") if rest else []
     try:
@@ -124,7 +140,12 @@ def _parse_operand(c: Collector, name: str, value: str) -> Operand:
                 terms.append(Term(dim, int(coeff) if coeff else 1))
             axes.append(tuple(terms))
         bits = int(parts[0]) if parts and parts[0] else 16
-        density = float(parts[1]) if len(parts) > 1 else 1.0
+        density = 1.0
+        if len(parts) > 1:
+            try:
+                density = float(parts[1])
+            except ValueError:  # a density model's text form, applied to the built layer
+                models[name] = parts[1]
         psum_bits = int(parts[2]) if len(parts) > 2 else None
         if not (1 <= bits <= 64 and 0 < density <= 1 and len(parts) <= 3
                 and (psum_bits is None or 1 <= psum_bits <= 64)
@@ -132,7 +153,7 @@ def _parse_operand(c: Collector, name: str, value: str) -> Operand:
             raise ValueError(value)
     except ValueError:
         c.add(name, "[axis,...]:bits[:density[:psum_bits]] with axes like 2*P+R, bits 1-64, "
-                    "density in (0, 1]")
+                    f"density {TEXT_FORMS}")
         return Operand(name, (), 16)
     return Operand(name, tuple(axes), bits, density, psum_bits)
 

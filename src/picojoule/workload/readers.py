@@ -73,15 +73,16 @@ class NetworkTextReader:
 
 @dataclass(frozen=True)
 class LayerListReader:
-    """One layer per line (``KIND KEY=VALUE ...``, ``#`` comments); unnamed layers become
-    ``layer1``, ``layer2`` ...; weight parameters counted (a bmm multiplies activations)."""
+    """One layer per line (``KIND KEY=VALUE ...`` with optional ``@OPERAND=bits:density``
+    overrides, or einsum text; ``#`` comments); unnamed layers become ``layer1``,
+    ``layer2`` ...; weight parameters counted (a bmm multiplies activations)."""
 
     name: ClassVar[str] = "layer-list"
     suffixes: ClassVar[tuple[str, ...]] = (".txt",)
     describe: ClassVar[str] = "a .txt list of layers"
 
     def read(self, path: Path, request: ModelRequest) -> Network:
-        from picojoule.workload.text import parse_layer
+        from picojoule.workload.network_io import parse_any_layer
 
         where = str(path)
         no_transformer_options(where, request)
@@ -93,7 +94,7 @@ class LayerListReader:
             if not line:
                 continue
             try:
-                layer = parse_layer(line, f"{where}: line {n}")
+                layer = parse_any_layer(line, "", f"{where}: line {n}")
             except SpecError as exc:
                 c.extend(exc.problems)
                 continue

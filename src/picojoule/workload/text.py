@@ -13,10 +13,12 @@ from typing import Any
 
 from picojoule.errors import Collector, SpecError
 from picojoule.fileio import is_file, parse_yaml, read_text, shown
+from picojoule.workload.density import apply_densities
 from picojoule.workload.einsum import MAX_SIZE, Layer, bmm, conv2d, fc, gemm
 
 _BITS = ("input_bits", "weight_bits", "output_bits", "psum_bits")
-_DENSITY = {"input_density": "inputs", "weight_density": "weights"}
+_DENSITY = {"input_density": "inputs", "weight_density": "weights",
+            "output_density": "outputs"}
 # Dims a layer of each kind must state (one of each tuple's alternatives); the batch dims
 # N and B default to 1.
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -78,19 +80,15 @@ def layer_from_mapping(spec: Mapping[str, Any], where: str) -> Layer:
     allowed, build = _KINDS[str(kind)]
     args: dict[str, Any] = {}
     bits: dict[str, Any] = {}
-    density: dict[str, float] = {}
+    density: dict[str, Any] = {}
     for key, value in spec.items():
         if not isinstance(key, str):
             c.add(shown(key), "a key of the text form (a string)")
             continue
         if key == "kind":
             continue
-        if key in _DENSITY:
-            if isinstance(value, bool) or not isinstance(value, int | float) or \
-                    not 0 < value <= 1:
-                c.add(key, f"a fraction of non-zeros in (0, 1], got {shown(value)}")
-            else:
-                density[_DENSITY[key]] = float(value)
+        if key in _DENSITY:  # checked against the layer once it is built
+            density[_DENSITY[key]] = value
             continue
         if key == "name":
             if not isinstance(value, str) or not value:
@@ -127,7 +125,11 @@ def layer_from_mapping(spec: Mapping[str, Any], where: str) -> Layer:
         args["stride"] = (stride_h, args.pop("stride_w", stride_h))
         args["dilation"] = (dil_h, args.pop("dilation_w", dil_h))
     layer: Layer = build(**args, **bits, where=where)
-    return layer.with_density(**density) if density else layer
+    if not density:
+        return layer
+    layer = apply_densities(layer, density, c, {v: k for k, v in _DENSITY.items()})
+    c.raise_if_any()
+    return layer
 
 
 def _resolve_output_size(args: dict[str, Any], c: Collector) -> None:
