@@ -21,7 +21,7 @@ from pathlib import Path
 from picojoule.arch import load_preset
 from picojoule.codesign.pipeline import Codesign, default_cache
 from picojoule.codesign.search import config_space, pareto_front
-from picojoule.codesign.task import mnist_task
+from picojoule.compress.task import mnist_task
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from picojoule.codesign.netadapt import shrink_network
 from picojoule.codesign.pipeline import Codesign, Point
 from picojoule.codesign.search import below_budget, cheapest_above, pareto_front
 from picojoule.codesign.store import Store
-from picojoule.codesign.task import mnist_task
+from picojoule.compress.task import mnist_task
 from picojoule.errors import SpecError
 
 

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from picojoule.codesign.pipeline import Codesign, default_cache
     from picojoule.codesign.report import format_table, render_html, to_json
     from picojoule.codesign.search import below_budget, cheapest_above, config_space, pareto_front
-    from picojoule.codesign.task import minilm_task, mnist_task
+    from picojoule.compress.task import minilm_task, mnist_task
 
     arch = load_arch(args.arch)
     if args.model == "minilm":

@@ -15,16 +15,17 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from picojoule.arch.spec import Arch
 from picojoule.codesign.config import CodesignConfig
 from picojoule.codesign.cost import DEFAULT_OPTIONS, NetworkCost, network_cost
 from picojoule.codesign.store import Store
-from picojoule.codesign.task import Task, compress
-from picojoule.compress import summarize
 from picojoule.mapper.search import SearchOptions
 from picojoule.workload.network import Network
+
+if TYPE_CHECKING:
+    from picojoule.compress.task import Task
 
 __all__ = ["Codesign", "Point"]
 
@@ -96,10 +97,11 @@ class Codesign:
         known = (self.store.get_measured(self.task.name, key)
                  if self.store is not None and model is None else None)
         if known is None:
+            from picojoule.compress import codesign_ops as ops  # torch, when measuring
+
             if model is None:
-                model = compress(self.task, config, self.fine_tune_steps)
-            known = {"metric": float(self.task.metric(model)),
-                     "summary": summarize(self.task.target(model)).to_dict()}
+                model = ops.compressed_copy(self.task, config.choice, self.fine_tune_steps)
+            known = ops.measure(self.task, model)
             if self.store is not None:
                 self.store.put_measured(self.task.name, key, known)
         metric, summary = float(known["metric"]), known["summary"]
