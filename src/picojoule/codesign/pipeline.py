@@ -76,6 +76,9 @@ class Codesign:
     store: Store | None = None
     fine_tune_steps: int = 0
     run_id: str = field(default_factory=lambda: f"{os.getpid()}-{time.time_ns()}")
+    # per-layer masks and quantized weights reused across configs (None: recompute each)
+    weight_cache: dict[Any, Any] | None = field(default_factory=dict, compare=False,
+                                                repr=False)
 
     @property
     def _arch_key(self) -> str:
@@ -100,7 +103,8 @@ class Codesign:
             from picojoule.compress import codesign_ops as ops  # torch, when measuring
 
             if model is None:
-                model = ops.compressed_copy(self.task, config.choice, self.fine_tune_steps)
+                model = ops.compressed_copy(self.task, config.choice, self.fine_tune_steps,
+                                            self.weight_cache)
             known = ops.measure(self.task, model)
             if self.store is not None:
                 self.store.put_measured(self.task.name, key, known)

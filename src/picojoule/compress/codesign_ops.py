@@ -6,39 +6,47 @@ when a model is measured), passing per-layer choices as any object with the attr
 ``LayerRecipe`` (``picojoule.codesign.config.LayerChoice`` is one) and getting back plain
 Python and numpy values:
 
-* ``compressed_copy(task, choice, fine_tune_steps)``: a deep copy, pruned, fine-tuned,
-  quantized (the task's model is never touched); ``quantize_copy(task, model, choice)``
-  quantizes a copy of an already pruned model.
+* ``compressed_copy(task, choice, fine_tune_steps, cache)``: a deep copy, pruned,
+  fine-tuned, quantized (the task's model is never touched); ``quantize_copy(task, model,
+  choice)`` quantizes a copy of an already pruned model. With a ``cache`` dict, each layer's
+  pruning mask and quantized weights are computed once per distinct (weights, choice) and
+  reused (``compress.reuse``; bit for bit the same model).
 * ``measure(task, model)``: ``{"metric": float, "summary": CompressionSummary dict}``.
 * ``magnitude_fractions(task, sparsity)``: per layer, the fraction of its weights at or
   below one global magnitude threshold (global magnitude pruning in per-layer form).
 * ``copy_model``, ``keep_largest_channels``, ``zero_channels_and_fine_tune``: channel
   shrinking (NetAdapt) as zeroed output channels, with masked gradients while fine-tuning.
 
-``choice`` is a function from a layer name to its ``LayerRecipe``.
+``choice`` is a function from a layer name to its ``LayerRecipe``. Compression and
+measurement run torch on one thread (restored afterwards): the numbers do not depend on the
+machine's core count, and on a shared or small machine one thread per process is faster.
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 from picojoule.compress.config import LayerOverride
 from picojoule.compress.prune import MagnitudePruning, NMPruning, prune_
 from picojoule.compress.quantize import PTQConfig, quantize_
+from picojoule.compress.reuse import reuse
 from picojoule.compress.spec import QuantSpec
 from picojoule.compress.summary import summarize
 from picojoule.compress.task import Task, layer_names, weight_of
 from picojoule.errors import SpecError
 
 __all__ = ["LayerRecipe", "compressed_copy", "copy_model", "keep_largest_channels",
-           "magnitude_fractions", "measure", "quantize_copy", "zero_channels_and_fine_tune"]
+           "magnitude_fractions", "measure", "one_thread", "quantize_copy",
+           "zero_channels_and_fine_tune"]
 
 
 class LayerRecipe(Protocol):
@@ -123,20 +131,33 @@ def _quantize_layers(task: Task, model: nn.Module, choice: Choice) -> None:
               calibration=list(task.calibration) if needs_cal else None, forward=forward)
 
 
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one thread inside the block, then restore the thread count."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def copy_model(model: nn.Module) -> nn.Module:
     return copy.deepcopy(model)
 
 
-def compressed_copy(task: Task, choice: Choice, fine_tune_steps: int = 0) -> nn.Module:
+def compressed_copy(task: Task, choice: Choice, fine_tune_steps: int = 0,
+                    cache: dict[Any, Any] | None = None) -> nn.Module:
     """A compressed deep copy: prune, fine-tune ``fine_tune_steps`` (if > 0), quantize."""
     model = copy.deepcopy(task.model)
-    _prune_layers(task.target(model), choice)
-    if fine_tune_steps > 0:
-        if task.fine_tune is None:
-            raise SpecError.single(task.name, "fine_tune_steps", "0 (this task has no "
-                                   "fine-tuning data)")
-        task.fine_tune(model, fine_tune_steps)
-    _quantize_layers(task, model, choice)
+    with one_thread(), reuse(cache):
+        _prune_layers(task.target(model), choice)
+        if fine_tune_steps > 0:
+            if task.fine_tune is None:
+                raise SpecError.single(task.name, "fine_tune_steps", "0 (this task has no "
+                                       "fine-tuning data)")
+            task.fine_tune(model, fine_tune_steps)
+        _quantize_layers(task, model, choice)
     model.eval()
     return model
 
@@ -144,14 +165,17 @@ def compressed_copy(task: Task, choice: Choice, fine_tune_steps: int = 0) -> nn.
 def quantize_copy(task: Task, model: nn.Module, choice: Choice) -> nn.Module:
     """A deep copy of ``model`` (the task's model or a modified one) quantized as chosen."""
     q = copy.deepcopy(model)
-    _quantize_layers(task, q, choice)
+    with one_thread():
+        _quantize_layers(task, q, choice)
     return q
 
 
 def measure(task: Task, model: nn.Module) -> dict[str, Any]:
-    """The task's metric on ``model`` and the compression summary of its target."""
-    return {"metric": float(task.metric(model)),
-            "summary": summarize(task.target(model)).to_dict()}
+    """The task's metric on ``model`` and the compression summary of its target (each
+    parametrized weight computed once for both)."""
+    with one_thread(), parametrize.cached():
+        return {"metric": float(task.metric(model)),
+                "summary": summarize(task.target(model)).to_dict()}
 
 
 def magnitude_fractions(task: Task, sparsity: float) -> dict[str, float]:
