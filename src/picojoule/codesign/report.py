@@ -17,8 +17,10 @@ from picojoule.carbon.params import Pue
 from picojoule.carbon.report import PJ_PER_KWH
 from picojoule.codesign.pipeline import Point
 from picojoule.codesign.search import pareto_front
+from picojoule.errors import SpecError
 
-__all__ = ["co2e_g_per_inference", "format_table", "plot_data", "render_html", "to_json"]
+__all__ = ["co2e_g_per_inference", "format_table", "layer_records", "plot_data", "records",
+           "render_html", "to_json", "to_pandas"]
 
 CO2e = Mapping[str, float]  # point key -> grams CO2e per inference
 
@@ -45,6 +47,48 @@ def format_table(points: Sequence[Point], metric_name: str = "metric",
                      f"{p.area_um2 / 1e6:>9.3f} {p.size_bits / 8e3:>8.1f}{ng} "
                      f"{'*' if p.key in front else ''}")
     return "\n".join(lines)
+
+
+POINT_COLUMNS = ("key", "label", "metric", "energy_pj", "cycles", "area_um2", "size_bits",
+                 "eval_seconds", "cost_seconds", "searched")
+
+
+def records(points: Sequence[Point], co2e: CO2e | None = None) -> list[dict[str, Any]]:
+    """One flat dict per point: its numbers, ``on_front`` and (with ``co2e``)
+    ``co2e_g_per_inference``."""
+    front = {p.key for p in pareto_front(points)}
+    return [{**{c: getattr(p, c) for c in POINT_COLUMNS}, "on_front": p.key in front,
+             **({"co2e_g_per_inference": co2e[p.key]} if co2e is not None else {})}
+            for p in points]
+
+
+def layer_records(points: Sequence[Point]) -> list[dict[str, Any]]:
+    """One dict per (point, layer): energy_pj (incl. VS-Quant), vsq_pj, bits and density
+    of each operand (``bits_weights``, ``density_weights``, ...)."""
+    out = []
+    for p in points:
+        for name, layer in p.layers.items():
+            row: dict[str, Any] = {"key": p.key, "label": p.label, "layer": name,
+                                   "energy_pj": layer["energy_pj"],
+                                   "vsq_pj": layer.get("vsq_pj", 0.0)}
+            for what in ("bits", "density"):
+                row |= {f"{what}_{op}": v for op, v in sorted(layer.get(what, {}).items())}
+            out.append(row)
+    return out
+
+
+def to_pandas(points: Sequence[Point], co2e: CO2e | None = None,
+              by: str = "point") -> Any:
+    """``records`` (``by="point"``) or ``layer_records`` (``by="layer"``) as a pandas
+    DataFrame (pandas is imported here only)."""
+    import pandas as pd
+
+    if by == "layer":
+        return pd.DataFrame(layer_records(points))
+    if by != "point":
+        raise SpecError.single("to_pandas", "by", f"'point' or 'layer', got {by!r}")
+    columns = [*POINT_COLUMNS, "on_front", *(["co2e_g_per_inference"] if co2e is not None else [])]
+    return pd.DataFrame(records(points, co2e), columns=columns)
 
 
 def plot_data(points: Sequence[Point]) -> dict[str, Any]:
