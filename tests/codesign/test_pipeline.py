@@ -117,3 +117,17 @@ def test_reused_layer_weights_give_the_same_points(task, tmp_path):
     for x, y in zip(a, b, strict=True):
         assert (x.metric, x.energy_pj, x.cycles, x.size_bits, x.layers) == \
             (y.metric, y.energy_pj, y.cycles, y.size_bits, y.layers)
+
+
+def test_a_point_as_a_result_adds_up(task, tmp_path):
+    cd = Codesign(task, load_preset("eyeriss"), cache_dir=tmp_path)
+    config = CodesignConfig(LayerChoice(4, 8, "per_vector"))
+    point, result = cd.evaluate(config), cd.result(config)
+    assert result.energy_pj == pytest.approx(point.energy_pj, rel=1e-12)
+    for name, layer in point.layers.items():
+        assert result.total(layer=name) == pytest.approx(layer["energy_pj"], rel=1e-12)
+        # VS-Quant's scale storage and multiplies are the operand "scales"
+        assert result.total(layer=name, operand="scales") == pytest.approx(layer["vsq_pj"],
+                                                                           rel=1e-12)
+    df = result.to_pandas()
+    assert set(df["layer"]) == set(point.layers)

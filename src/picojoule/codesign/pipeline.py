@@ -22,6 +22,7 @@ from picojoule.codesign.config import CodesignConfig
 from picojoule.codesign.cost import DEFAULT_OPTIONS, NetworkCost, network_cost
 from picojoule.codesign.store import Store
 from picojoule.mapper.search import SearchOptions
+from picojoule.result import Result
 from picojoule.workload.network import Network
 
 if TYPE_CHECKING:
@@ -93,9 +94,8 @@ class Codesign:
         return network_cost(self.network, summary, config, self.arch, self.options,
                             self.cache_dir)
 
-    def evaluate(self, config: CodesignConfig, model: Any = None) -> Point:
-        """Measure ``config`` (or an already compressed ``model`` described by it)."""
-        started = time.perf_counter()
+    def _measured(self, config: CodesignConfig, model: Any = None) -> dict[str, Any]:
+        """The metric and compression summary of ``config`` (from the store if there)."""
         key = f"{config.key}-ft{self.fine_tune_steps}"
         known = (self.store.get_measured(self.task.name, key)
                  if self.store is not None and model is None else None)
@@ -108,6 +108,18 @@ class Codesign:
             known = ops.measure(self.task, model)
             if self.store is not None:
                 self.store.put_measured(self.task.name, key, known)
+        return known
+
+    def result(self, config: CodesignConfig) -> Result:
+        """``config``'s compressed network on the arch as a ``Result`` (rows per layer,
+        level, operand and component; VS-Quant's as operand "scales"): the point's energy
+        broken down. Measured once (or read from the store), costed from the mapping cache."""
+        return self.cost(self._measured(config)["summary"], config).result
+
+    def evaluate(self, config: CodesignConfig, model: Any = None) -> Point:
+        """Measure ``config`` (or an already compressed ``model`` described by it)."""
+        started = time.perf_counter()
+        known = self._measured(config, model)
         metric, summary = float(known["metric"]), known["summary"]
         evaluated = time.perf_counter()
         cost = self.cost(summary, config)
