@@ -42,14 +42,15 @@ def main() -> None:
     started = time.perf_counter()
     points = cd.sweep(configs)
     wall = time.perf_counter() - started
-    evals = sum(p.eval_seconds for p in points)
-    costs = sum(p.cost_seconds for p in points)
+    fresh = [p for p in points if p.key not in done_before]  # timings of this run only
+    evals = sum(p.eval_seconds for p in fresh)
+    costs = sum(p.cost_seconds for p in fresh)
     searched = sum(p.searched for p in points)
     files = len(list(maps.glob("*.json")))
     print(f"wall {wall:.0f} s: accuracy (compress + evaluate) {evals:.0f} s, costing "
           f"{costs:.0f} s, other {wall - evals - costs:.0f} s")
-    print(f"layer mappings searched {searched} for {4 * len(points)} layer evaluations; "
-          f"distinct signatures on disk {files}")
+    print(f"layer mappings searched {searched} for {4 * len(points)} layer evaluations "
+          f"(all runs on this store); distinct signatures on disk {files}")
     started_now = [k for run, _t, _a, k, event in store.events()
                    if run == cd.run_id and event == "start"]
     print(f"this run: {len(done_before)} configs were already in the store (read, not "
