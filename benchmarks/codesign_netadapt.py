@@ -15,7 +15,7 @@ from pathlib import Path
 from picojoule.arch import load_preset
 from picojoule.codesign.netadapt import netadapt
 from picojoule.codesign.pipeline import Codesign
-from picojoule.codesign.task import mnist_task
+from picojoule.compress.task import mnist_task
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from picojoule.arch import load_preset
 from picojoule.codesign.pipeline import Codesign, default_cache
 from picojoule.codesign.search import config_space, pareto_front
-from picojoule.codesign.task import mnist_task
+from picojoule.compress.task import mnist_task
 
 
 def main() -> None:
@@ -33,6 +33,8 @@ def main() -> None:
     out = args.out or Path(tempfile.mkdtemp(prefix="codesign-sweep-"))
     task = mnist_task("lenet5", eval_limit=args.eval_limit)
     maps, store = default_cache(out)
+    arch_key = "eyeriss-ft0"
+    done_before = {p["key"] for p in store.points(task.name, arch_key)}
     cd = Codesign(task, load_preset("eyeriss"), cache_dir=maps, store=store)
     configs = config_space(task.layers(), args.configs, seed=0, nm_layers=task.nm_layers())
     print(f"{len(configs)} configs of LeNet-5 on eyeriss, accuracy on {args.eval_limit} "
@@ -40,14 +42,21 @@ def main() -> None:
     started = time.perf_counter()
     points = cd.sweep(configs)
     wall = time.perf_counter() - started
-    evals = sum(p.eval_seconds for p in points)
-    costs = sum(p.cost_seconds for p in points)
+    fresh = [p for p in points if p.key not in done_before]  # timings of this run only
+    evals = sum(p.eval_seconds for p in fresh)
+    costs = sum(p.cost_seconds for p in fresh)
     searched = sum(p.searched for p in points)
     files = len(list(maps.glob("*.json")))
     print(f"wall {wall:.0f} s: accuracy (compress + evaluate) {evals:.0f} s, costing "
           f"{costs:.0f} s, other {wall - evals - costs:.0f} s")
-    print(f"layer mappings searched {searched} for {4 * len(points)} layer evaluations; "
-          f"distinct signatures on disk {files}")
+    print(f"layer mappings searched {searched} for {4 * len(points)} layer evaluations "
+          f"(all runs on this store); distinct signatures on disk {files}")
+    started_now = [k for run, _t, _a, k, event in store.events()
+                   if run == cd.run_id and event == "start"]
+    print(f"this run: {len(done_before)} configs were already in the store (read, not "
+          f"evaluated); {len(started_now)} evaluated; evaluated again after finishing "
+          f"before: {len(set(started_now) & done_before)}; per-layer masks and quantized "
+          f"weights cached: {len(cd.weight_cache or {})}")
     front = pareto_front(points)
     print(f"Pareto front: {len(front)} points")
     for p in front:

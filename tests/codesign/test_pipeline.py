@@ -13,7 +13,7 @@ from picojoule.codesign.netadapt import shrink_network
 from picojoule.codesign.pipeline import Codesign, Point
 from picojoule.codesign.search import below_budget, cheapest_above, pareto_front
 from picojoule.codesign.store import Store
-from picojoule.codesign.task import mnist_task
+from picojoule.compress.task import mnist_task
 from picojoule.errors import SpecError
 
 
@@ -98,3 +98,36 @@ def test_cli_rejects_bad_arguments(capsys, tmp_path):
                  "--data", str(tmp_path / "none.txt")]) == 2
     err = capsys.readouterr().err
     assert "MODEL" in err and "--metric" in err and "--data" in err
+
+
+def test_reused_layer_weights_give_the_same_points(task, tmp_path):
+    arch = load_preset("eyeriss")
+    vsq = LayerChoice(4, 8, "per_vector")
+    configs = [CodesignConfig(vsq),
+               CodesignConfig(vsq, (("fc1", LayerChoice(8, 8, sparsity=0.5,
+                                                        pattern="unstructured")),)),
+               CodesignConfig(LayerChoice(8, 6), (("conv2", LayerChoice(8, 6, pattern="N:M")),))]
+    fresh = Codesign(task, arch, cache_dir=tmp_path, weight_cache=None)
+    reused = Codesign(task, arch, cache_dir=tmp_path)
+    a = [fresh.evaluate(c) for c in configs]
+    b = [reused.evaluate(c) for c in configs]
+    # entries: 4 weight quantizations (config 1); fc1's mask and quantization (config 2, the
+    # other three layers reused); conv2's 2:4 mask and 4 INT8 quantizations (config 3)
+    assert len(reused.weight_cache) == 4 + 2 + 5
+    for x, y in zip(a, b, strict=True):
+        assert (x.metric, x.energy_pj, x.cycles, x.size_bits, x.layers) == \
+            (y.metric, y.energy_pj, y.cycles, y.size_bits, y.layers)
+
+
+def test_a_point_as_a_result_adds_up(task, tmp_path):
+    cd = Codesign(task, load_preset("eyeriss"), cache_dir=tmp_path)
+    config = CodesignConfig(LayerChoice(4, 8, "per_vector"))
+    point, result = cd.evaluate(config), cd.result(config)
+    assert result.energy_pj == pytest.approx(point.energy_pj, rel=1e-12)
+    for name, layer in point.layers.items():
+        assert result.total(layer=name) == pytest.approx(layer["energy_pj"], rel=1e-12)
+        # VS-Quant's scale storage and multiplies are the operand "scales"
+        assert result.total(layer=name, operand="scales") == pytest.approx(layer["vsq_pj"],
+                                                                           rel=1e-12)
+    df = result.to_pandas()
+    assert set(df["layer"]) == set(point.layers)

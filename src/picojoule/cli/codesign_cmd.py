@@ -7,6 +7,7 @@ import argparse
 import os
 from pathlib import Path
 
+from picojoule.cli.carbon_option import add_carbon_args, carbon_settings
 from picojoule.errors import Collector
 
 MODELS = {"lenet300100": ("mnist", "accuracy"), "lenet5": ("mnist", "accuracy"),
@@ -42,6 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=DEFAULT_OUT, help=f"store and caches (default {DEFAULT_OUT})")
     p.add_argument("--json", metavar="F", help="also write the points as JSON")
     p.add_argument("--html", metavar="F", help="also write an HTML page with the plot")
+    add_carbon_args(p)
     p.set_defaults(func=run)
 
 
@@ -62,11 +64,17 @@ def run(args: argparse.Namespace) -> int:
     if args.eval_limit < 1:
         c.add("--eval-limit", f"a positive number, got {args.eval_limit}")
     c.raise_if_any()
+    carbon = carbon_settings(args)  # a bad --carbon fails before any work
     from picojoule.arch.loader import load_arch
-    from picojoule.codesign.pipeline import Codesign, default_cache
-    from picojoule.codesign.report import format_table, render_html, to_json
+    from picojoule.codesign.pipeline import Codesign, Point, default_cache
+    from picojoule.codesign.report import (
+        co2e_g_per_inference,
+        format_table,
+        render_html,
+        to_json,
+    )
     from picojoule.codesign.search import below_budget, cheapest_above, config_space, pareto_front
-    from picojoule.codesign.task import minilm_task, mnist_task
+    from picojoule.compress.task import minilm_task, mnist_task
 
     arch = load_arch(args.arch)
     if args.model == "minilm":
@@ -77,18 +85,32 @@ def run(args: argparse.Namespace) -> int:
     maps, store = default_cache(args.out)
     cd = Codesign(task, arch, cache_dir=maps, store=store)
     points = cd.sweep(config_space(task.layers(), args.configs, nm_layers=task.nm_layers()))
-    print(format_table(points, metric))
+    co2e = (co2e_g_per_inference(points, carbon.intensity, carbon.pue)
+            if carbon is not None else None)
+    print(format_table(points, metric, co2e))
+    if carbon is not None:
+        it = carbon.intensity
+        print(f"co2e_ng: operational CO2e per inference in nanograms = energy x PUE "
+              f"{carbon.pue.pue:g} x {it.name} [{it.region}] {it.g_per_kwh:,.1f} gCO2e/kWh "
+              f"({it.source})")
+
+    def pick(best: Point | None) -> str:
+        if best is None:
+            return "none"
+        grams = f", {co2e[best.key] * 1e9:.4g} ngCO2e" if co2e is not None else ""
+        return f"{best.label} ({best.metric:.4f}, {best.energy_uj:.3f} uJ{grams})"
+
     print(f"Pareto front: {', '.join(p.label for p in pareto_front(points))}")
     if args.min_accuracy is not None:
-        best = cheapest_above(points, args.min_accuracy)
-        print(f"lowest energy with {metric} >= {args.min_accuracy}: " + (
-            f"{best.label} ({best.metric:.4f}, {best.energy_uj:.3f} uJ)" if best else "none"))
+        print(f"lowest energy with {metric} >= {args.min_accuracy}: "
+              f"{pick(cheapest_above(points, args.min_accuracy))}")
     if args.budget_uj is not None:
-        best = below_budget(points, args.budget_uj)
-        print(f"most accurate within {args.budget_uj} uJ: " + (
-            f"{best.label} ({best.metric:.4f}, {best.energy_uj:.3f} uJ)" if best else "none"))
+        print(f"most accurate within {args.budget_uj} uJ: "
+              f"{pick(below_budget(points, args.budget_uj))}")
     if args.json:
-        Path(args.json).write_text(to_json(points))
+        extra = ({"carbon": {"intensity": carbon.intensity.to_dict(), "pue": carbon.pue.pue}}
+                 if carbon is not None else None)
+        Path(args.json).write_text(to_json(points, extra, co2e))
     if args.html:
         Path(args.html).write_text(render_html(f"{task.name} on {arch.name}", points, metric))
     return 0

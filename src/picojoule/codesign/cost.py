@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,13 @@ from picojoule.cost.stats import Stats
 from picojoule.errors import SpecError
 from picojoule.mapper.evaluator import Budget
 from picojoule.mapper.search import SearchOptions
+from picojoule.result import Result, Row
 from picojoule.tech.components import Mac, Tech
 from picojoule.tech.registry import Registry
 from picojoule.workload.network import Network, Node
 
-__all__ = ["LayerCost", "NetworkCost", "arch_variant", "network_cost", "vsq_overhead_pj"]
+__all__ = ["LayerCost", "NetworkCost", "arch_variant", "network_cost", "vsq_overhead_pj",
+           "vsq_parts_pj"]
 
 FLOAT_BITS = 32
 DEFAULT_OPTIONS = SearchOptions(budget=Budget(2000), seed=0)
@@ -60,6 +62,8 @@ class NetworkCost:
     layers: tuple[LayerCost, ...]
     searched: int  # layer mappings searched now (the rest came from the cache)
     distinct: int
+    # the layers in series: rows per level, operand, component
+    result: Result = field(default_factory=Result)
 
     @property
     def energy_uj(self) -> float:
@@ -112,16 +116,38 @@ def layer_annotations(net: Network, summary: Mapping[str, Any],
     return {"layers": entries}
 
 
-def vsq_overhead_pj(stats: Stats, arch: Arch, choice: LayerChoice, weight_bits: int,
-                    psum_bits: int, registry: Registry | None = None) -> float:
-    """Scale storage and the per-vector multiply of VS-Quant for one layer (see module doc)."""
+def vsq_parts_pj(stats: Stats, arch: Arch, choice: LayerChoice, weight_bits: int,
+                 psum_bits: int, registry: Registry | None = None) -> tuple[float, float]:
+    """VS-Quant's scale storage and per-vector multiply energy for one layer (module doc)."""
     weight_pj = sum(ops["weights"].energy_pj for ops in stats.levels.values()
                     if "weights" in ops)
     storage = weight_pj * choice.scale_bits / (choice.vector_size * weight_bits)
     est = (registry or Registry.default()).estimate(
         Mac(bits=choice.scale_bits, acc_bits=psum_bits), Tech(arch.node_nm, arch.voltage_v),
         prefer=arch.compute.estimator)
-    return storage + stats.macs / choice.vector_size * est.action("mac")
+    return storage, stats.macs / choice.vector_size * est.action("mac")
+
+
+def vsq_overhead_pj(stats: Stats, arch: Arch, choice: LayerChoice, weight_bits: int,
+                    psum_bits: int, registry: Registry | None = None) -> float:
+    """Scale storage and the per-vector multiply of VS-Quant for one layer (see module doc)."""
+    storage, multiply = vsq_parts_pj(stats, arch, choice, weight_bits, psum_bits, registry)
+    return storage + multiply
+
+
+def _layer_result(stats: Stats, device: str, choice: LayerChoice, weight_bits: int,
+                  multiply_pj: float | None) -> Result:
+    """The layer's rows; with VS-Quant, operand "scales": at every level that moves weights,
+    storage of M bits per V weights of weight_bits, and the per-vector multiplies."""
+    result = stats.to_result(device=device)
+    if multiply_pj is None:
+        return result
+    factor = choice.scale_bits / (choice.vector_size * weight_bits)
+    extra = [Row(device, stats.layer, "", lv, "scales", "storage", ops["weights"].energy_pj
+                 * factor) for lv, ops in stats.levels.items() if "weights" in ops]
+    extra.append(Row(device, stats.layer, "", "", "scales", "compute", multiply_pj,
+                     macs=stats.macs / choice.vector_size))
+    return replace(result, rows=(*result.rows, *extra))
 
 
 def network_cost(net: Network, summary: Mapping[str, Any], config: CodesignConfig,
@@ -138,6 +164,7 @@ def network_cost(net: Network, summary: Mapping[str, Any], config: CodesignConfi
             variant = arch_variant(arch, config.choice(node.name), bits)
             groups.setdefault(variant, []).append(node)
     costs: dict[str, LayerCost] = {}
+    results: dict[str, Result] = {}
     searched = distinct = 0
     area = 0.0
     seconds = 0.0
@@ -151,10 +178,14 @@ def network_cost(net: Network, summary: Mapping[str, Any], config: CodesignConfi
             choice = config.choice(r.name)
             w = r.layer.operand("weights")
             extra = 0.0
+            vsq = None
             if choice.granularity == "per_vector" and r.name in {e["name"]
                                                                  for e in summary["layers"]}:
-                extra = vsq_overhead_pj(r.stats, variant, choice, w.bits,
-                                        r.layer.output.partial_bits)
+                vsq = vsq_parts_pj(r.stats, variant, choice, w.bits,
+                                   r.layer.output.partial_bits)
+                extra = vsq[0] + vsq[1]
+            results[r.name] = _layer_result(r.stats, arch.name, choice, w.bits,
+                                            None if vsq is None else vsq[1])
             costs[r.name] = LayerCost(
                 r.name, r.layer.macs, r.stats.energy_pj + extra, extra, r.stats.cycles,
                 {o.name: o.bits for o in r.layer.operands},
@@ -163,4 +194,5 @@ def network_cost(net: Network, summary: Mapping[str, Any], config: CodesignConfi
             seconds += r.stats.seconds
     layers = tuple(costs[layer.name] for layer in net.layers)
     return NetworkCost(sum(lc.energy_pj for lc in layers), sum(lc.cycles for lc in layers),
-                       area, seconds, layers, searched, distinct)
+                       area, seconds, layers, searched, distinct,
+                       Result.serial(results[layer.name] for layer in net.layers))

@@ -15,19 +15,15 @@ network that is costed is the smaller one: the layer's M and its consumer's C sh
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-from torch import nn
+import numpy as np
 
 from picojoule.codesign.config import INT8, CodesignConfig, LayerChoice
 from picojoule.codesign.cost import network_cost
 from picojoule.codesign.pipeline import Codesign
-from picojoule.codesign.task import quantize_layers
-from picojoule.compress import summarize
 from picojoule.errors import SpecError
 from picojoule.workload.einsum import Layer
 from picojoule.workload.network import Network
@@ -101,47 +97,27 @@ def shrink_network(net: Network, kept: dict[str, int]) -> Network:
     return Network(net.name, nodes, net.meta)
 
 
-def _masked_fine_tune(cd: Codesign, model: nn.Module, masks: dict[str, torch.Tensor],
-                      steps: int) -> None:
-    modules = dict(cd.task.target(model).named_modules())
-    hooks = []
-    for name, keep in masks.items():
-        mod = modules[name]
-        for p in (mod.weight, mod.bias):
-            if isinstance(p, torch.Tensor):
-                shape = (-1,) + (1,) * (p.ndim - 1)
-                m = keep.reshape(shape).to(p.dtype)
-                with torch.no_grad():
-                    p.mul_(m)
-                hooks.append(p.register_hook(lambda g, m=m: g * m))
-    try:
-        if steps > 0 and cd.task.fine_tune is not None:
-            cd.task.fine_tune(model, steps)
-    finally:
-        for h in hooks:
-            h.remove()
-
-
 def netadapt(cd: Codesign, budget_uj: float, step: float = 0.1, fine_tune_steps: int = 50,
              base: LayerChoice = INT8, max_iterations: int = 20) -> list[AdaptStep]:
     """NetAdapt on ``cd``'s task and architecture (see module doc); returns every kept step,
     starting with the unshrunk model at ``base`` precision."""
+    from picojoule.compress import codesign_ops as ops  # the torch side (models, channels)
+
     config = CodesignConfig(base)
     net = cd.network
     shrinkable = [n for n in _consumers(net) if n in set(cd.task.layers())]
     channels = {n: net.node(n).op.bound["M"] for n in shrinkable}  # type: ignore[union-attr]
-    model = copy.deepcopy(cd.task.model)
-    masks: dict[str, torch.Tensor] = {}
+    model = ops.copy_model(cd.task.model)
+    masks: dict[str, np.ndarray] = {}
 
-    def measure(m: nn.Module, kept: dict[str, int]) -> tuple[float, float]:
-        q = copy.deepcopy(m)
-        quantize_layers(cd.task, q, config)
-        summary: dict[str, Any] = summarize(cd.task.target(q)).to_dict()
+    def measure(m: Any, kept: dict[str, int]) -> tuple[float, float]:
+        measured = ops.measure(cd.task, ops.quantize_copy(cd.task, m, config.choice))
+        summary: dict[str, Any] = measured["summary"]
         for entry in summary["layers"]:  # the costed layers are physically smaller
             entry["density"] = {"inputs": 1.0, "weights": 1.0, "outputs": 1.0}
         cost = network_cost(shrink_network(net, kept), summary, config, cd.arch, cd.options,
                             cd.cache_dir)
-        return float(cd.task.metric(q)), cost.energy_pj
+        return float(measured["metric"]), cost.energy_pj
 
     def energy_of(kept: dict[str, int]) -> float:
         summary = {"layers": [{"name": n, "bits": {"inputs": base.act_bits,
@@ -168,13 +144,10 @@ def netadapt(cd: Codesign, budget_uj: float, step: float = 0.1, fine_tune_steps:
                 else:
                     hi = mid - 1
             kept = {**channels, name: lo}
-            trial = copy.deepcopy(model)
-            weight = dict(cd.task.target(trial).named_modules())[name].weight
-            norms = weight.detach().reshape(weight.shape[0], -1).norm(dim=1)
-            keep = torch.zeros(weight.shape[0], dtype=torch.bool)
-            keep[torch.argsort(norms, descending=True, stable=True)[:lo]] = True
+            trial = ops.copy_model(model)
+            keep = ops.keep_largest_channels(cd.task, trial, name, lo)
             trial_masks = {**masks, name: keep}
-            _masked_fine_tune(cd, trial, trial_masks, fine_tune_steps)
+            ops.zero_channels_and_fine_tune(cd.task, trial, trial_masks, fine_tune_steps)
             m, e = measure(trial, kept)
             proposals.append((m / (e / 1e6), name, kept, trial, trial_masks, m, e))
         if not proposals:

@@ -15,16 +15,18 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from picojoule.arch.spec import Arch
 from picojoule.codesign.config import CodesignConfig
 from picojoule.codesign.cost import DEFAULT_OPTIONS, NetworkCost, network_cost
 from picojoule.codesign.store import Store
-from picojoule.codesign.task import Task, compress
-from picojoule.compress import summarize
 from picojoule.mapper.search import SearchOptions
+from picojoule.result import Result
 from picojoule.workload.network import Network
+
+if TYPE_CHECKING:
+    from picojoule.compress.task import Task
 
 __all__ = ["Codesign", "Point"]
 
@@ -75,6 +77,9 @@ class Codesign:
     store: Store | None = None
     fine_tune_steps: int = 0
     run_id: str = field(default_factory=lambda: f"{os.getpid()}-{time.time_ns()}")
+    # per-layer masks and quantized weights reused across configs (None: recompute each)
+    weight_cache: dict[Any, Any] | None = field(default_factory=dict, compare=False,
+                                                repr=False)
 
     @property
     def _arch_key(self) -> str:
@@ -89,19 +94,32 @@ class Codesign:
         return network_cost(self.network, summary, config, self.arch, self.options,
                             self.cache_dir)
 
-    def evaluate(self, config: CodesignConfig, model: Any = None) -> Point:
-        """Measure ``config`` (or an already compressed ``model`` described by it)."""
-        started = time.perf_counter()
+    def _measured(self, config: CodesignConfig, model: Any = None) -> dict[str, Any]:
+        """The metric and compression summary of ``config`` (from the store if there)."""
         key = f"{config.key}-ft{self.fine_tune_steps}"
         known = (self.store.get_measured(self.task.name, key)
                  if self.store is not None and model is None else None)
         if known is None:
+            from picojoule.compress import codesign_ops as ops  # torch, when measuring
+
             if model is None:
-                model = compress(self.task, config, self.fine_tune_steps)
-            known = {"metric": float(self.task.metric(model)),
-                     "summary": summarize(self.task.target(model)).to_dict()}
+                model = ops.compressed_copy(self.task, config.choice, self.fine_tune_steps,
+                                            self.weight_cache)
+            known = ops.measure(self.task, model)
             if self.store is not None:
                 self.store.put_measured(self.task.name, key, known)
+        return known
+
+    def result(self, config: CodesignConfig) -> Result:
+        """``config``'s compressed network on the arch as a ``Result`` (rows per layer,
+        level, operand and component; VS-Quant's as operand "scales"): the point's energy
+        broken down. Measured once (or read from the store), costed from the mapping cache."""
+        return self.cost(self._measured(config)["summary"], config).result
+
+    def evaluate(self, config: CodesignConfig, model: Any = None) -> Point:
+        """Measure ``config`` (or an already compressed ``model`` described by it)."""
+        started = time.perf_counter()
+        known = self._measured(config, model)
         metric, summary = float(known["metric"]), known["summary"]
         evaluated = time.perf_counter()
         cost = self.cost(summary, config)

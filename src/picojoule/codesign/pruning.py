@@ -15,11 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import torch
-
 from picojoule.codesign.config import INT8, CodesignConfig, LayerChoice
 from picojoule.codesign.pipeline import Codesign, Point
-from picojoule.codesign.task import layer_names, weight_of
 
 __all__ = ["PruningRun", "energy_aware_pruning", "global_magnitude_config",
            "magnitude_pruning"]
@@ -72,20 +69,13 @@ def global_magnitude_config(cd: Codesign, sparsity: float,
                             base: LayerChoice = INT8) -> CodesignConfig:
     """Per-layer sparsities that one global magnitude threshold gives (ties broken by
     ``torch.kthvalue``): equivalent to global magnitude pruning, in per-layer form."""
-    module = cd.task.target(cd.task.model)
-    names = layer_names(module)
-    modules = dict(module.named_modules())
-    with torch.no_grad():
-        weights = [weight_of(modules[n]).detach().abs().flatten() for n in names]
-        everything = torch.cat(weights)
-        k = max(1, round(sparsity * everything.numel()))
-        threshold = float(torch.kthvalue(everything, k).values)
-        layers = []
-        for n, w in zip(names, weights, strict=True):
-            s = float((w <= threshold).sum()) / w.numel()
-            s = min(round(s, 3), 0.999)
-            if s > 0:
-                layers.append((n, replace(base, sparsity=s, pattern="unstructured")))
+    from picojoule.compress.codesign_ops import magnitude_fractions  # torch, when measuring
+
+    layers = []
+    for n, s in magnitude_fractions(cd.task, sparsity).items():
+        s = min(round(s, 3), 0.999)
+        if s > 0:
+            layers.append((n, replace(base, sparsity=s, pattern="unstructured")))
     return CodesignConfig(base, tuple(sorted(layers)), name=f"global magnitude {sparsity:g}")
 
 

@@ -1,30 +1,94 @@
 """Codesign results as a text table, JSON, and a self-contained HTML page with an SVG plot
-of metric against energy (every point, the Pareto front joined by a line)."""
+of metric against energy (every point, the Pareto front joined by a line). With a grid
+intensity and a PUE, ``co2e_g_per_inference`` gives each point's operational CO2e per
+inference (energy x PUE x intensity), which the table (``co2e_ng``, nanograms) and the JSON
+(``co2e_g_per_inference``, grams) then show."""
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from picojoule.carbon.intensity import Intensity
+from picojoule.carbon.operational import operational
+from picojoule.carbon.params import Pue
+from picojoule.carbon.report import PJ_PER_KWH
 from picojoule.codesign.pipeline import Point
 from picojoule.codesign.search import pareto_front
+from picojoule.errors import SpecError
 
-__all__ = ["format_table", "plot_data", "render_html", "to_json"]
+__all__ = ["co2e_g_per_inference", "format_table", "layer_records", "plot_data", "records",
+           "render_html", "to_json", "to_pandas"]
+
+CO2e = Mapping[str, float]  # point key -> grams CO2e per inference
 
 
-def format_table(points: Sequence[Point], metric_name: str = "metric") -> str:
+def co2e_g_per_inference(points: Sequence[Point], intensity: Intensity, pue: Pue) -> CO2e:
+    """Each point's operational CO2e of one inference in grams: its energy as IT energy,
+    times the facility's PUE, times the grid's intensity (key -> grams)."""
+    return {p.key: operational(p.energy_pj / PJ_PER_KWH, pue, intensity).kg_co2e * 1e3
+            for p in points}
+
+
+def format_table(points: Sequence[Point], metric_name: str = "metric",
+                 co2e: CO2e | None = None) -> str:
+    """One row per point by energy; with ``co2e``, a column of nanograms per inference."""
     front = {p.key for p in pareto_front(points)}
+    carbon = f" {'co2e_ng':>9}" if co2e is not None else ""
     header = f"{'config':<44} {metric_name:>9} {'energy_uJ':>11} {'cycles':>11} " \
-             f"{'area_mm2':>9} {'size_kB':>8} front"
+             f"{'area_mm2':>9} {'size_kB':>8}{carbon} front"
     lines = [header, "-" * len(header)]
     for p in sorted(points, key=lambda p: p.energy_pj):
         label = p.label if len(p.label) <= 44 else p.label[:41] + "..."
+        ng = f" {co2e[p.key] * 1e9:>9.4g}" if co2e is not None else ""
         lines.append(f"{label:<44} {p.metric:>9.4f} {p.energy_uj:>11.3f} {p.cycles:>11.0f} "
-                     f"{p.area_um2 / 1e6:>9.3f} {p.size_bits / 8e3:>8.1f} "
+                     f"{p.area_um2 / 1e6:>9.3f} {p.size_bits / 8e3:>8.1f}{ng} "
                      f"{'*' if p.key in front else ''}")
     return "\n".join(lines)
+
+
+POINT_COLUMNS = ("key", "label", "metric", "energy_pj", "cycles", "area_um2", "size_bits",
+                 "eval_seconds", "cost_seconds", "searched")
+
+
+def records(points: Sequence[Point], co2e: CO2e | None = None) -> list[dict[str, Any]]:
+    """One flat dict per point: its numbers, ``on_front`` and (with ``co2e``)
+    ``co2e_g_per_inference``."""
+    front = {p.key for p in pareto_front(points)}
+    return [{**{c: getattr(p, c) for c in POINT_COLUMNS}, "on_front": p.key in front,
+             **({"co2e_g_per_inference": co2e[p.key]} if co2e is not None else {})}
+            for p in points]
+
+
+def layer_records(points: Sequence[Point]) -> list[dict[str, Any]]:
+    """One dict per (point, layer): energy_pj (incl. VS-Quant), vsq_pj, bits and density
+    of each operand (``bits_weights``, ``density_weights``, ...)."""
+    out = []
+    for p in points:
+        for name, layer in p.layers.items():
+            row: dict[str, Any] = {"key": p.key, "label": p.label, "layer": name,
+                                   "energy_pj": layer["energy_pj"],
+                                   "vsq_pj": layer.get("vsq_pj", 0.0)}
+            for what in ("bits", "density"):
+                row |= {f"{what}_{op}": v for op, v in sorted(layer.get(what, {}).items())}
+            out.append(row)
+    return out
+
+
+def to_pandas(points: Sequence[Point], co2e: CO2e | None = None,
+              by: str = "point") -> Any:
+    """``records`` (``by="point"``) or ``layer_records`` (``by="layer"``) as a pandas
+    DataFrame (pandas is imported here only)."""
+    import pandas as pd
+
+    if by == "layer":
+        return pd.DataFrame(layer_records(points))
+    if by != "point":
+        raise SpecError.single("to_pandas", "by", f"'point' or 'layer', got {by!r}")
+    columns = [*POINT_COLUMNS, "on_front", *(["co2e_g_per_inference"] if co2e is not None else [])]
+    return pd.DataFrame(records(points, co2e), columns=columns)
 
 
 def plot_data(points: Sequence[Point]) -> dict[str, Any]:
@@ -35,10 +99,15 @@ def plot_data(points: Sequence[Point]) -> dict[str, Any]:
                       for p in front]}
 
 
-def to_json(points: Sequence[Point], extra: dict[str, Any] | None = None) -> str:
+def to_json(points: Sequence[Point], extra: dict[str, Any] | None = None,
+            co2e: CO2e | None = None) -> str:
+    """Points, the front's keys and ``extra``; with ``co2e``, each point's
+    ``co2e_g_per_inference``."""
     front = pareto_front(points)
-    return json.dumps({"points": [p.to_dict() for p in points],
-                       "front": [p.key for p in front], **(extra or {})}, indent=1)
+    rows = [p.to_dict() | ({"co2e_g_per_inference": co2e[p.key]} if co2e is not None else {})
+            for p in points]
+    return json.dumps({"points": rows, "front": [p.key for p in front], **(extra or {})},
+                      indent=1)
 
 
 def _svg(data: dict[str, Any], metric_name: str, width: int = 640, height: int = 400) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import torch
@@ -34,6 +35,7 @@ from picojoule.compress.prune_masks import (
     nm_mask,
     reduction_view,
 )
+from picojoule.compress.reuse import memoized
 from picojoule.errors import Collector, SpecError
 
 __all__ = [
@@ -168,6 +170,10 @@ class _Plan:
     m: int | None = None
 
 
+def _one_magnitude_mask(weight: torch.Tensor, sparsity: float) -> torch.Tensor:
+    return magnitude_masks([weight], sparsity)[0]
+
+
 def _plan(entries: list[tuple[str, nn.Module, TransformConfig]]) -> list[_Plan]:
     c = Collector("prune_")
     plans: list[_Plan] = []
@@ -178,7 +184,8 @@ def _plan(entries: list[tuple[str, nn.Module, TransformConfig]]) -> list[_Plan]:
             if cfg.scope == "global":
                 global_groups.setdefault(id(cfg), (cfg, []))[1].append(module)
                 continue
-            (mask,) = magnitude_masks([weight], cfg.sparsity)
+            mask = memoized("magnitude", weight, cfg.sparsity,
+                            partial(_one_magnitude_mask, weight, cfg.sparsity))
             plans.append(_Plan(module, mask, None, "unstructured"))
         elif isinstance(cfg, NMPruning):
             reduction = reduction_view(weight).shape[1]
@@ -186,7 +193,9 @@ def _plan(entries: list[tuple[str, nn.Module, TransformConfig]]) -> list[_Plan]:
                 c.add(f"layer {name!r}", f"a reduction size divisible by m={cfg.m}, got "
                       f"{reduction} (skip it with LayerOverride({name!r}, None))")
                 continue
-            plans.append(_Plan(module, nm_mask(weight, cfg.n, cfg.m), None, "N:M", cfg.n, cfg.m))
+            mask = memoized("N:M", weight, (cfg.n, cfg.m),
+                            partial(nm_mask, weight, cfg.n, cfg.m))
+            plans.append(_Plan(module, mask, None, "N:M", cfg.n, cfg.m))
         elif isinstance(cfg, ChannelPruning):
             keep = channel_mask(weight, cfg.sparsity, cfg.criterion)
             shape = (-1,) + (1,) * (weight.ndim - 1)

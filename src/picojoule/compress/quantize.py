@@ -11,9 +11,11 @@ parametrization, so they compose with pruning masks (mask first, then quantize) 
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import torch
@@ -24,6 +26,7 @@ from picojoule.errors import Collector, SpecError
 from .config import QuantRecord, TransformConfig, register_config, resolve, transaction
 from .formats import Format, IntFormat, element_format
 from .prune_masks import register_parametrization_
+from .reuse import memoized
 from .scales import QTensor, _group, _ungroup, fake_quant_fixed, quantize_tensor
 from .spec import QuantSpec
 
@@ -295,9 +298,10 @@ def _ptq(model: nn.Module, plan: list[tuple[str, nn.Module, Any]], batches: list
     for name, module, eff in plan:
         meta = 0.0
         if eff.weight is not None:
-            q = quantize_tensor(_weight(module, name), eff.weight, "weight")
-            meta = q.scale_bits_per_element
-            register_parametrization_(module, "weight", WeightQuant(q, eff.weight))
+            w = _weight(module, name)
+            quant, meta = memoized("weight", w, eff.weight,
+                                   partial(_weight_quant, w, eff.weight))
+            register_parametrization_(module, "weight", copy.deepcopy(quant))
         act = {}
         for operand in ("input", "output"):
             spec = getattr(eff, operand)
@@ -306,6 +310,12 @@ def _ptq(model: nn.Module, plan: list[tuple[str, nn.Module, Any]], batches: list
                 act[operand] = ActQuant(quantize_tensor(values, spec, operand))
         attach_activation_quant(module, act.get("input"), act.get("output"))
         setattr(module, "picojoule_quant", make_record(eff, scale_bits_per_weight=meta))  # noqa: B010
+
+
+def _weight_quant(w: torch.Tensor, spec: QuantSpec) -> tuple[WeightQuant, float]:
+    """The frozen fake-quantizer of ``w`` and its scale storage (bits per weight)."""
+    q = quantize_tensor(w, spec, "weight")
+    return WeightQuant(q, spec), q.scale_bits_per_element
 
 
 def _weight(module: nn.Module, name: str = "") -> torch.Tensor:

@@ -198,6 +198,11 @@ def fake_quant_fixed(x: torch.Tensor, fmt: Format, scale: torch.Tensor,
     if zero_point is not None and isinstance(fmt, IntFormat):
         codes = _affine_encode(x, scale, zero_point, fmt)
         return (fmt.decode(codes) - zero_point) * scale
+    if isinstance(fmt, IntFormat):
+        # decode(encode(v)) without the int64 round trip: the same float32 integers, and
+        # "+ 0.0" turns round's -0.0 into the +0.0 that the integer codes decode to (and,
+        # as the codes do, the result carries no gradient)
+        return (fmt.fake_quant(x.detach() / scale) + 0.0) * scale
     return fmt.decode(fmt.encode(x / scale)) * scale
 
 
