@@ -2,10 +2,10 @@
 
 ``decode(tp, value, where, field)`` turns parsed data into a value of type ``tp``: bool, int,
 float, str, None, ``X | None`` and other unions, ``tuple[X, ...]`` and fixed tuples,
-``frozenset[X]`` (from a list), ``Literal[...]`` and nested frozen dataclasses.
-``decode_dataclass`` reports unknown and missing fields and every bad value at once as one
-``SpecError`` whose problems name the dotted field path. A ``special`` hook decodes types the
-caller owns (e.g. tagged configs, a file form with its own shorthand).
+``frozenset[X]`` (from a list), ``dict[K, V]`` (a mapping), ``Literal[...]`` and nested frozen
+dataclasses. ``decode_dataclass`` reports unknown and missing fields and every bad value at
+once as one ``SpecError`` whose problems name the dotted field path. A ``special`` hook decodes
+types the caller owns (e.g. tagged configs, a file form with its own shorthand).
 
 A field's ``metadata={"expected": phrase}`` names what a missing value should be, e.g. ``"a
 non-empty list of storage levels"``.
@@ -17,8 +17,9 @@ or list). A field's ``metadata={"file_default": value}`` is what a file that lea
 gets (for fields the Python constructor requires). A ``null`` for a field that does not admit
 None counts as leaving it out.
 
-``literal_problems(obj, c, prefix)`` checks a constructed dataclass's ``Literal`` fields, so
-``__post_init__`` rejects in Python exactly what decoding rejects in a file.
+``literal_problems(obj, c, prefix)`` checks a constructed dataclass's ``Literal`` fields, and
+``field_problems`` every scalar field with its ``Annotated`` constraints, so ``__post_init__``
+rejects in Python exactly what decoding rejects in a file.
 """
 
 from __future__ import annotations
@@ -87,8 +88,8 @@ def decode_dataclass(cls: type, data: Any, where: str, field: str,
     if not isinstance(data, dict):
         names = [f.name for f in fields(cls) if f.init]
         listed = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
-        raise SpecError.single(where, field, f"a mapping with {listed} ({cls.__name__}), "
-                                             f"got {shown(data)}")
+        raise SpecError.single(where, field, f"a mapping with {listed} "
+                                             f"({cls.__name__.lstrip('_')}), got {shown(data)}")
     hints = typing.get_type_hints(cls, include_extras=True)
     known = {f.name: f for f in fields(cls) if f.init}
     c = Collector(where)
@@ -146,6 +147,18 @@ def decode(tp: Any, value: Any, where: str, field: str, special: Special | None 
         if not isinstance(value, bool) and _hashable(value) and value in args:
             return value
         raise SpecError.single(where, field, f"one of {list(args)}, got {shown(value)}")
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise SpecError.single(where, field, f"a mapping, got {shown(value)}")
+        c, out = Collector(where), {}
+        for key, item in value.items():
+            try:
+                out[decode(args[0], key, where, join(field, str(key)), special)] = decode(
+                    args[1], item, where, join(field, str(key)), special)
+            except SpecError as exc:
+                c.extend(exc.problems)
+        c.raise_if_any()
+        return out
     if origin is frozenset:
         if not isinstance(value, list):
             raise SpecError.single(where, field, f"a list, got {shown(value)}")
@@ -283,3 +296,25 @@ def literal_problems(obj: Any, c: Collector, prefix: str = "") -> None:
             allowed = typing.get_args(tp)
             if isinstance(value, bool) or not _hashable(value) or value not in allowed:
                 c.add(join(prefix, f.name), f"one of {list(allowed)}, got {value!r:.60}")
+
+
+def field_problems(obj: Any, c: Collector, prefix: str = "") -> None:
+    """Add a problem for each scalar field of dataclass ``obj`` (bool, int, float, str, None,
+    ``Literal`` and ``Annotated`` constraints on them, and unions of these) holding a value its
+    type refuses: what ``decode`` would have refused in a file, refused in Python too."""
+    hints = typing.get_type_hints(type(obj), include_extras=True)
+    for f in fields(obj):
+        if _is_scalar(hints[f.name]):
+            try:
+                decode(hints[f.name], getattr(obj, f.name), c.where, join(prefix, f.name))
+            except SpecError as exc:
+                c.extend(exc.problems)
+
+
+def _is_scalar(tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if origin is Annotated:
+        return _is_scalar(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        return all(_is_scalar(a) for a in typing.get_args(tp))
+    return origin is typing.Literal or tp in (bool, int, float, str, type(None))
