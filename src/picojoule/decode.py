@@ -130,6 +130,8 @@ def decode(tp: Any, value: Any, where: str, field: str, special: Special | None 
         got = special(tp, value, where, field)
         if got is not NotImplemented:
             return got
+    if tp is Any:
+        return value
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is Annotated:
         return _annotated(args[0], tp.__metadata__, value, where, field, special)
@@ -142,6 +144,10 @@ def decode(tp: Any, value: Any, where: str, field: str, special: Special | None 
                 return decode(arg, value, where, field, special)
             except SpecError as exc:
                 problems.extend(exc.problems)
+        if len(problems) > 1 and all(p.field == field and ", got " in p.expected
+                                     for p in problems):  # one line: "A or B, got X"
+            either = " or ".join(p.expected.rsplit(", got ", 1)[0] for p in problems)
+            raise SpecError.single(where, field, f"{either}, got {shown(value)}")
         raise SpecError(problems or [Problem(where, field, f"a value of type {tp}")])
     if origin is typing.Literal:
         if not isinstance(value, bool) and _hashable(value) and value in args:
@@ -229,7 +235,7 @@ def _signed(base: type, sign: Sign, value: Any, where: str, field: str) -> Any:
 
 def _kind(tp: Any, sign: Sign | None = None) -> str:
     words = {int: "int", float: "number", str: "string", bool: "bool", tuple: "list",
-             frozenset: "list"}.get(typing.get_origin(tp) or tp, "value")
+             frozenset: "list", dict: "mapping"}.get(typing.get_origin(tp) or tp, "value")
     if sign is None:
         return words
     return f"{'positive' if sign.strict else 'non-negative'} {words}"
