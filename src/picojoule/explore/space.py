@@ -31,7 +31,7 @@ from picojoule.decode import NonEmpty, OneOf, Positive, Range, decode_dataclass
 from picojoule.errors import Collector, SpecError
 from picojoule.fileio import load_data
 
-FORMAT = "picojoule-space/1"
+FORMAT: Literal["picojoule-space/1"] = "picojoule-space/1"
 OBJECTIVES = ("energy", "cycles", "edp", "area")
 SAMPLERS = ("grid", "random", "nsga2", "tpe")
 MAPPER_OBJECTIVES = ("energy", "cycles", "edp")
