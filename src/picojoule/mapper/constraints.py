@@ -10,12 +10,12 @@ Names that are not dims of a layer are ignored, so one dataflow serves conv, fc 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from picojoule.errors import Collector, SpecError
+from picojoule.decode import OneOf, Positive, decode_dataclass
+from picojoule.errors import SpecError
 from picojoule.fileio import parse_yaml, read_text
 from picojoule.workload.einsum import OPERAND_NAMES, Layer
 
@@ -83,95 +83,60 @@ def dataflow(name: str, where: str = "--dataflow") -> Constraints:
     return DATAFLOWS[key]
 
 
-def _dims_list(c: Collector, value: Any, field: str) -> tuple[str, ...] | None:
-    if value is None:
-        return None
+# A dims list may be written as a list or as one string ("M, C" or "M C").
+DimList = tuple[str, ...] | str
+Operand = Annotated[str, OneOf(OPERAND_NAMES)]
+
+
+@dataclass(frozen=True)
+class _ConstraintsForm:
+    """The constraints file, declared once; ``picojoule.decode`` checks it. A key that is
+    present overrides the base dataflow's value (``spatial_x: null``: unconstrained)."""
+
+    dataflow: Annotated[str, OneOf((*DATAFLOWS, *ALIASES))] | None = None
+    spatial_x: DimList | None = None
+    spatial_y: DimList | None = None
+    stationary: Operand | None = None
+    inner_dims: DimList | None = None
+    # level -> dim -> a factor, or "full" (the whole padded bound)
+    factors: dict[str, dict[str, Annotated[int, Positive] | Literal["full"]]] | None = None
+    orders: dict[str, DimList] | None = None  # level -> dims, outer to inner
+    bypass: dict[str, tuple[Operand, ...] | Operand] | None = None  # level -> operands
+    padding: Annotated[str, OneOf(PADDING)] | None = None
+
+
+def _dims(value: DimList | None) -> tuple[str, ...] | None:
     if isinstance(value, str):
-        value = value.replace(",", " ").split()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        c.add(field, f"a list of dims or roles ({', '.join(ROLES)}), got {value!r}")
-        return None
-    return tuple(value)
+        return tuple(value.replace(",", " ").split())
+    return value
 
 
 def constraints_from_data(data: Any, where: str, base: Constraints | None = None) -> Constraints:
     """Validate a constraints mapping (the YAML form); every problem is reported at once."""
-    c = Collector(where)
-    if not isinstance(data, Mapping):
-        raise SpecError.single(where, "", "a mapping with dataflow, spatial_x, spatial_y, "
-                                          "stationary, inner_dims, factors, orders, bypass")
-    allowed = {"dataflow", "spatial_x", "spatial_y", "stationary", "inner_dims", "factors",
-               "orders", "bypass", "padding"}
-    for key in data:
-        if key not in allowed:
-            c.add(str(key), f"one of {', '.join(sorted(allowed))}")
+    form = decode_dataclass(_ConstraintsForm, data, where, "")
     out = base or Constraints()
-    if "dataflow" in data:
-        name = data["dataflow"]
-        key = ALIASES.get(name, name) if isinstance(name, str) else None
-        if key not in DATAFLOWS:
-            c.add("dataflow", f"one of {', '.join(DATAFLOWS)}, got {name!r}")
-        else:
-            out = DATAFLOWS[key]
+    if form.dataflow is not None:
+        out = DATAFLOWS[ALIASES.get(form.dataflow, form.dataflow)]
     changes: dict[str, Any] = {}
     for key in ("spatial_x", "spatial_y", "inner_dims"):
         if key in data:
-            changes[key] = _dims_list(c, data[key], key)
+            changes[key] = _dims(getattr(form, key))
     if "stationary" in data:
-        st = data["stationary"]
-        if st is not None and st not in OPERAND_NAMES:
-            c.add("stationary", f"one of {', '.join(OPERAND_NAMES)}, got {st!r}")
-        else:
-            changes["stationary"] = st
+        changes["stationary"] = form.stationary
     if "factors" in data:
-        changes["factors"] = _factors(c, data["factors"])
-    if "padding" in data:
-        if data["padding"] not in PADDING:
-            c.add("padding", f"one of {', '.join(PADDING)}, got {data['padding']!r}")
-        else:
-            changes["padding"] = data["padding"]
+        changes["factors"] = tuple((lv, dim, FULL if f == "full" else f)
+                                   for lv, dims in (form.factors or {}).items()
+                                   for dim, f in dims.items())
+    if form.padding is not None:
+        changes["padding"] = form.padding
     if "orders" in data:
-        orders = data["orders"] or {}
-        if not isinstance(orders, Mapping):
-            c.add("orders", "a mapping of level name to a list of dims, outer to inner")
-        else:
-            changes["orders"] = tuple((str(lv), dims) for lv, v in orders.items()
-                                      if (dims := _dims_list(c, v, f"orders.{lv}")))
+        changes["orders"] = tuple((lv, dims) for lv, v in (form.orders or {}).items()
+                                  if (dims := _dims(v)))
     if "bypass" in data:
-        byp = data["bypass"] or {}
-        if not isinstance(byp, Mapping):
-            c.add("bypass", "a mapping of level name to a list of operands")
-        else:
-            items = []
-            for lv, ops in byp.items():
-                ops = [ops] if isinstance(ops, str) else ops
-                if not isinstance(ops, list) or any(o not in OPERAND_NAMES for o in ops):
-                    c.add(f"bypass.{lv}", f"a list drawn from {', '.join(OPERAND_NAMES)}")
-                    continue
-                items.append((str(lv), tuple(ops)))
-            changes["bypass"] = tuple(items)
-    c.raise_if_any()
+        changes["bypass"] = tuple((lv, (ops,) if isinstance(ops, str) else ops)
+                                  for lv, ops in (form.bypass or {}).items())
     name = "custom" if changes else out.name
     return replace(out, name=name, **changes)
-
-
-def _factors(c: Collector, value: Any) -> tuple[tuple[str, str, int], ...]:
-    if not isinstance(value, Mapping):
-        c.add("factors", "a mapping of level name to {dim: factor or 'full'}")
-        return ()
-    out = []
-    for lv, dims in value.items():
-        if not isinstance(dims, Mapping):
-            c.add(f"factors.{lv}", "a mapping of dim to a positive factor or 'full'")
-            continue
-        for dim, f in dims.items():
-            if f == "full":
-                out.append((str(lv), str(dim), FULL))
-            elif isinstance(f, int) and not isinstance(f, bool) and f >= 1:
-                out.append((str(lv), str(dim), f))
-            else:
-                c.add(f"factors.{lv}.{dim}", f"a positive integer or 'full', got {f!r}")
-    return tuple(out)
 
 
 def load_constraints(path: str | Path, base: Constraints | None = None) -> Constraints:
