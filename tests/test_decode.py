@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
 
 import pytest
 
-from picojoule.decode import decode, decode_dataclass, literal_problems
+from picojoule.decode import (
+    NonEmpty,
+    NonNegative,
+    OneOf,
+    Positive,
+    Range,
+    decode,
+    decode_dataclass,
+    field_problems,
+    literal_problems,
+)
 from picojoule.errors import Collector, SpecError
 
 
@@ -50,3 +60,48 @@ def test_literal_problems_checks_a_built_object() -> None:
     c = Collector("X")
     literal_problems(Inner("zzz"), c, "spec")  # type: ignore[arg-type]
     assert [str(p) for p in c.problems] == ["X: spec.mode: one of ['a', 'b'], got 'zzz'"]
+
+
+@dataclass(frozen=True)
+class Ranged:
+    """Constraints declared once, as Annotated metadata (picojoule.decode)."""
+
+    width: Annotated[int, Positive, Range(1, 64)]
+    keeps: frozenset[Annotated[str, OneOf(("a", "b"))]] = field(
+        metadata={"file_default": ["a", "b"]})
+    scale: Annotated[float, NonNegative] = 0.0
+    name: Annotated[str, NonEmpty] = "x"
+    table: dict[str, int] = field(default_factory=dict)
+
+
+def test_constraints_and_file_defaults() -> None:
+    got = decode_dataclass(Ranged, {"width": 8, "scale": 2, "table": {"k": 3}}, "f", "")
+    # keeps left out: the file default, as a frozenset; scale an int read as a float
+    assert got == Ranged(8, frozenset({"a", "b"}), 2.0, "x", {"k": 3})
+    # a null for a field that does not admit None counts as left out
+    assert decode_dataclass(Ranged, {"width": 8, "scale": None}, "f", "").scale == 0.0
+
+
+def test_constraint_messages_name_field_expected_and_got() -> None:
+    with pytest.raises(SpecError) as caught:
+        decode_dataclass(Ranged, {"width": 65, "keeps": ["a", "c"], "scale": -1, "name": "",
+                                  "table": {"k": "v"}}, "f.yaml", "")
+    assert [str(p) for p in caught.value.problems] == [
+        "f.yaml: width: a value between 1 and 64, got 65",
+        "f.yaml: keeps[1]: one of a, b, got 'c'",
+        "f.yaml: scale: a non-negative number, got -1",
+        "f.yaml: name: a non-empty string, got ''",
+        "f.yaml: table.k: an integer, got 'v'"]
+    with pytest.raises(SpecError) as caught:
+        decode_dataclass(Ranged, {"width": 2**60}, "f", "")
+    # above 2**53 a count stops being exact in a float64
+    assert str(caught.value) == "f: width: a positive int (finite, up to 2**53), got " \
+                                "1152921504606846976"
+    with pytest.raises(SpecError, match=r"^f: width: required \(positive int\)$"):
+        decode_dataclass(Ranged, {}, "f", "")
+
+
+def test_field_problems_checks_a_built_object() -> None:
+    c = Collector("Ranged")
+    field_problems(Ranged(0, frozenset(), -0.5), c, "r")
+    assert [p.field for p in c.problems] == ["r.width", "r.scale"]

@@ -4,14 +4,21 @@ A ``Device`` states its peaks and memories as data and runs a network into a ``R
 it runs is its own business: a picojoule accelerator searches a mapping per layer through the
 cost model (``analysis``), a datasheet device uses a calibrated roofline (``system``), a system
 of devices splits the network over them and adds the collectives. Callers see one protocol.
+
+A picojoule architecture's peak and memories are derived here, once, for every device built
+on one (the cost-model ``AcceleratorDevice`` and the roofline ``system.arch_device``):
+``arch_peak_ops_per_s`` and ``arch_memories``.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from picojoule.arch.spec import Arch
     from picojoule.result import Result
     from picojoule.workload.network import Network
 
@@ -55,3 +62,29 @@ class Device(Protocol):
         ...
 
     def run(self, network: Network) -> Result: ...
+
+
+OPS_PER_MAC = 2
+
+
+def arch_peak_ops_per_s(arch: Arch) -> float:
+    """An architecture's dense peak: MAC units x clock x 2 operations per MAC, the same at
+    every precision its compute lists."""
+    return float(arch.compute_instances * arch.clock_hz * OPS_PER_MAC)
+
+
+def arch_memories(arch: Arch,
+                  energies_pj_per_bit: Sequence[float] | None = None) -> tuple[MemoryLevel, ...]:
+    """Every storage level of ``arch`` as a memory, outermost first: capacity and bandwidth are
+    the per-instance figures times the instances (capacity ``math.inf`` when unbounded). A level
+    without ``read_bandwidth_bits`` is given one access word (``width_bits``) per cycle per
+    instance: the cost model does not limit it, and this is the port it has. Energies per bit,
+    one per level, come from the caller (0 when not given)."""
+    energies = energies_pj_per_bit or [0.0] * len(arch.levels)
+    out = []
+    for lv, count, energy in zip(arch.levels, arch.instances, energies, strict=True):
+        per_instance = (lv.read_bandwidth_bits if lv.read_bandwidth_bits is not None
+                        else lv.width_bits)
+        cap = lv.capacity_bits * count / 8 if lv.capacity_bits is not None else math.inf
+        out.append(MemoryLevel(lv.name, cap, per_instance * count * arch.clock_hz / 8, energy))
+    return tuple(out)

@@ -11,16 +11,18 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import Annotated, Any
 
-from picojoule.errors import Collector, SpecError
+from picojoule.decode import OneOf, Range, decode_dataclass, field_problems
+from picojoule.errors import Collector, Problem, SpecError
 
 __all__ = ["INT8", "CodesignConfig", "LayerChoice"]
 
 GRANULARITIES = ("per_channel", "per_vector")
 PATTERNS = ("none", "unstructured", "N:M")
 CALIBRATIONS = ("max", "mse", "octav")
+Bits = Annotated[int, Range(2, 8)]  # integer precisions codesign sweeps
 
 
 @dataclass(frozen=True)
@@ -31,28 +33,19 @@ class LayerChoice:
     V weights, on top of a float scale per channel); used when ``granularity`` is per_vector.
     """
 
-    weight_bits: int | None = 8
-    act_bits: int | None = 8
-    granularity: str = "per_channel"
-    calibration: str = "max"
+    weight_bits: Bits | None = 8
+    act_bits: Bits | None = 8
+    granularity: Annotated[str, OneOf(GRANULARITIES)] = "per_channel"
+    calibration: Annotated[str, OneOf(CALIBRATIONS)] = "max"
     sparsity: float = 0.0
-    pattern: str = "none"
+    pattern: Annotated[str, OneOf(PATTERNS)] = "none"
     n: int = 2
     m: int = 4
     vector_size: int = 16
     scale_bits: int = 4
 
     def check(self, c: Collector, at: str) -> None:
-        for name, bits in (("weight_bits", self.weight_bits), ("act_bits", self.act_bits)):
-            if bits is not None and (isinstance(bits, bool) or not isinstance(bits, int)
-                                     or not 2 <= bits <= 8):
-                c.add(f"{at}.{name}", f"an integer in [2, 8] or None (float), got {bits!r}")
-        if self.granularity not in GRANULARITIES:
-            c.add(f"{at}.granularity", f"one of {', '.join(GRANULARITIES)}")
-        if self.calibration not in CALIBRATIONS:
-            c.add(f"{at}.calibration", f"one of {', '.join(CALIBRATIONS)}")
-        if self.pattern not in PATTERNS:
-            c.add(f"{at}.pattern", f"one of {', '.join(PATTERNS)}")
+        field_problems(self, c, at)  # types, bit ranges and choices, as declared above
         if (isinstance(self.sparsity, bool) or not isinstance(self.sparsity, int | float)
                 or not 0.0 <= self.sparsity < 1.0):
             c.add(f"{at}.sparsity", f"a fraction in [0, 1), got {self.sparsity!r}")
@@ -137,13 +130,14 @@ class CodesignConfig:
                 "layers": {n: asdict(c) for n, c in sorted(self.layers)}}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CodesignConfig:
+    def from_dict(cls, data: Any, where: str = "config") -> CodesignConfig:
+        """The inverse of ``to_dict``, decoded by ``picojoule.decode``: every problem at once,
+        each naming its field."""
+        form = decode_dataclass(_ConfigForm, data, where, "")
         try:
-            return cls(LayerChoice(**data["default"]),
-                       tuple(sorted((n, LayerChoice(**c)) for n, c in data["layers"].items())),
-                       str(data.get("name", "")))
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise SpecError.single("config", "", f"a codesign config dict ({exc})") from None
+            return cls(form.default, tuple(sorted(form.layers.items())), form.name)
+        except SpecError as exc:  # __post_init__'s checks, anchored to ``where``
+            raise SpecError(Problem(where, p.field, p.expected) for p in exc.problems) from None
 
     @property
     def key(self) -> str:
@@ -158,6 +152,15 @@ class CodesignConfig:
         if not self.layers:
             return self.default.label()
         return f"{self.default.label()}+" + ",".join(f"{n}={c.label()}" for n, c in self.layers)
+
+
+@dataclass(frozen=True)
+class _ConfigForm:
+    """``CodesignConfig``'s dict form: its layers keyed by name."""
+
+    name: str = ""
+    default: LayerChoice = LayerChoice()
+    layers: dict[str, LayerChoice] = field(default_factory=dict)
 
 
 INT8 = LayerChoice(8, 8)  #: INT8 weights and activations, per-channel weight scales

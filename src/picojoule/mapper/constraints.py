@@ -15,11 +15,11 @@ Names that are not dims of a layer are ignored, so one dataflow serves conv, fc 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from picojoule.decode import OneOf, Positive, Range, decode_dataclass
 from picojoule.errors import Collector, SpecError
 from picojoule.fileio import parse_yaml, read_text
 from picojoule.workload.einsum import OPERAND_NAMES, Layer
@@ -105,109 +105,79 @@ def dataflow(name: str, where: str = "--dataflow") -> Constraints:
     return DATAFLOWS[key]
 
 
-def _dims_list(c: Collector, value: Any, field: str) -> tuple[str, ...] | None:
-    if value is None:
-        return None
+# A dims list may be written as a list or as one string ("M, C" or "M C").
+DimList = tuple[str, ...] | str
+Operand = Annotated[str, OneOf(OPERAND_NAMES)]
+Operands = tuple[Operand, ...] | Operand
+
+
+@dataclass(frozen=True)
+class _ConstraintsForm:
+    """The constraints file, declared once; ``picojoule.decode`` checks it. A key that is
+    present overrides the base dataflow's value (``spatial_x: null``: unconstrained)."""
+
+    dataflow: Annotated[str, OneOf((*DATAFLOWS, *ALIASES))] | None = None
+    spatial_x: DimList | None = None
+    spatial_y: DimList | None = None
+    stationary: Operand | None = None
+    inner_dims: DimList | None = None
+    # level -> dim -> a factor, or "full" (the whole padded bound)
+    factors: dict[str, dict[str, Annotated[int, Positive] | Literal["full"]]] | None = None
+    orders: dict[str, DimList] | None = None  # level -> dims, outer to inner
+    bypass: dict[str, Operands] | None = None  # level -> operands
+    padding: Annotated[str, OneOf(PADDING)] | None = None
+    # level -> temporal|spatial -> factor bounds like "M<=4", "M=4", "M4" (a list or one string)
+    limits: dict[str, dict[Literal["temporal", "spatial"], tuple[str, ...] | str]] | None = None
+    spatial_axes: dict[str, dict[Literal["x", "y"], DimList | None]] | None = None
+    dataspace: dict[str, dict[Literal["keep", "bypass"], Operands]] | None = None
+    min_utilization: Annotated[float, Range(0.0, 1.0)] | None = None
+
+
+def _dims(value: DimList | None) -> tuple[str, ...] | None:
     if isinstance(value, str):
-        value = value.replace(",", " ").split()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        c.add(field, f"a list of dims or roles ({', '.join(ROLES)}), got {value!r}")
-        return None
-    return tuple(value)
+        return tuple(value.replace(",", " ").split())
+    return value
 
 
 def constraints_from_data(data: Any, where: str, base: Constraints | None = None) -> Constraints:
     """Validate a constraints mapping (the YAML form); every problem is reported at once."""
-    c = Collector(where)
-    if not isinstance(data, Mapping):
-        raise SpecError.single(where, "", "a mapping with dataflow, spatial_x, spatial_y, "
-                                          "stationary, inner_dims, factors, orders, bypass")
-    allowed = {"dataflow", "spatial_x", "spatial_y", "stationary", "inner_dims", "factors",
-               "orders", "bypass", "padding", "limits", "spatial_axes", "min_utilization",
-               "dataspace"}
-    for key in data:
-        if key not in allowed:
-            c.add(str(key), f"one of {', '.join(sorted(allowed))}")
+    form = decode_dataclass(_ConstraintsForm, data, where, "")
     out = base or Constraints()
-    if "dataflow" in data:
-        name = data["dataflow"]
-        key = ALIASES.get(name, name) if isinstance(name, str) else None
-        if key not in DATAFLOWS:
-            c.add("dataflow", f"one of {', '.join(DATAFLOWS)}, got {name!r}")
-        else:
-            out = DATAFLOWS[key]
+    if form.dataflow is not None:
+        out = DATAFLOWS[ALIASES.get(form.dataflow, form.dataflow)]
     changes: dict[str, Any] = {}
     for key in ("spatial_x", "spatial_y", "inner_dims"):
         if key in data:
-            changes[key] = _dims_list(c, data[key], key)
+            changes[key] = _dims(getattr(form, key))
     if "stationary" in data:
-        st = data["stationary"]
-        if st is not None and st not in OPERAND_NAMES:
-            c.add("stationary", f"one of {', '.join(OPERAND_NAMES)}, got {st!r}")
-        else:
-            changes["stationary"] = st
+        changes["stationary"] = form.stationary
     if "factors" in data:
-        changes["factors"] = _factors(c, data["factors"])
-    if "padding" in data:
-        if data["padding"] not in PADDING:
-            c.add("padding", f"one of {', '.join(PADDING)}, got {data['padding']!r}")
-        else:
-            changes["padding"] = data["padding"]
+        changes["factors"] = tuple((lv, dim, FULL if f == "full" else f)
+                                   for lv, dims in (form.factors or {}).items()
+                                   for dim, f in dims.items())
+    if form.padding is not None:
+        changes["padding"] = form.padding
     if "orders" in data:
-        orders = data["orders"] or {}
-        if not isinstance(orders, Mapping):
-            c.add("orders", "a mapping of level name to a list of dims, outer to inner")
-        else:
-            changes["orders"] = tuple((str(lv), dims) for lv, v in orders.items()
-                                      if (dims := _dims_list(c, v, f"orders.{lv}")))
+        changes["orders"] = tuple((lv, dims) for lv, v in (form.orders or {}).items()
+                                  if (dims := _dims(v)))
     if "bypass" in data:
-        byp = data["bypass"] or {}
-        if not isinstance(byp, Mapping):
-            c.add("bypass", "a mapping of level name to a list of operands")
-        else:
-            items = []
-            for lv, ops in byp.items():
-                ops = [ops] if isinstance(ops, str) else ops
-                if not isinstance(ops, list) or any(o not in OPERAND_NAMES for o in ops):
-                    c.add(f"bypass.{lv}", f"a list drawn from {', '.join(OPERAND_NAMES)}")
-                    continue
-                items.append((str(lv), tuple(ops)))
-            changes["bypass"] = tuple(items)
+        changes["bypass"] = tuple((lv, (ops,) if isinstance(ops, str) else ops)
+                                  for lv, ops in (form.bypass or {}).items())
     if "limits" in data:
-        changes["limits"] = _limits(c, data["limits"])
+        changes["limits"] = _limits(form.limits or {}, where)
     if "spatial_axes" in data:
-        changes["spatial_axes"] = _spatial_axes(c, data["spatial_axes"])
+        changes["spatial_axes"] = tuple((lv, axis, _dims(dims) or ())
+                                        for lv, axes in (form.spatial_axes or {}).items()
+                                        for axis, dims in axes.items())
     if "dataspace" in data:
-        changes["dataspace"] = _dataspace(c, data["dataspace"])
+        changes["dataspace"] = tuple((lv, op, key == "keep")
+                                     for lv, lists in (form.dataspace or {}).items()
+                                     for key, ops in lists.items()
+                                     for op in ((ops,) if isinstance(ops, str) else ops))
     if "min_utilization" in data:
-        u = data["min_utilization"]
-        if u is not None and (isinstance(u, bool) or not isinstance(u, (int, float))
-                              or not 0 <= u <= 1):
-            c.add("min_utilization", f"a number from 0 to 1, got {u!r:.40}")
-        else:
-            changes["min_utilization"] = None if u is None else float(u)
-    c.raise_if_any()
+        changes["min_utilization"] = form.min_utilization
     name = "custom" if changes else out.name
     return replace(out, name=name, **changes)
-
-
-def _factors(c: Collector, value: Any) -> tuple[tuple[str, str, int], ...]:
-    if not isinstance(value, Mapping):
-        c.add("factors", "a mapping of level name to {dim: factor or 'full'}")
-        return ()
-    out = []
-    for lv, dims in value.items():
-        if not isinstance(dims, Mapping):
-            c.add(f"factors.{lv}", "a mapping of dim to a positive factor or 'full'")
-            continue
-        for dim, f in dims.items():
-            if f == "full":
-                out.append((str(lv), str(dim), FULL))
-            elif isinstance(f, int) and not isinstance(f, bool) and f >= 1:
-                out.append((str(lv), str(dim), f))
-            else:
-                c.add(f"factors.{lv}.{dim}", f"a positive integer or 'full', got {f!r}")
-    return tuple(out)
 
 
 def parse_limit(text: str) -> tuple[str, str, int] | None:
@@ -226,57 +196,18 @@ def parse_limit(text: str) -> tuple[str, str, int] | None:
     return dim, op, int(value)
 
 
-def _limits(c: Collector, value: Any) -> tuple[tuple[str, str, str, str, int], ...]:
-    if not isinstance(value, Mapping):
-        c.add("limits", "a mapping of level name to {temporal: [M<=4, ...], spatial: [...]}")
-        return ()
-    out = []
+def _limits(value: dict[str, Any], where: str) -> tuple[tuple[str, str, str, str, int], ...]:
+    c, out = Collector(where), []
     for lv, kinds in value.items():
-        if not isinstance(kinds, Mapping) or any(k not in LIMIT_KINDS for k in kinds):
-            c.add(f"limits.{lv}", "a mapping with temporal and/or spatial lists")
-            continue
         for kind, items in kinds.items():
-            items = items.replace(",", " ").split() if isinstance(items, str) else items
-            for item in items if isinstance(items, list) else [items]:
-                parsed = parse_limit(str(item))
+            for item in items.replace(",", " ").split() if isinstance(items, str) else items:
+                parsed = parse_limit(item)
                 if parsed is None or (parsed[2] < 1 and parsed[1] != "="):
                     c.add(f"limits.{lv}.{kind}", f"factors like M=4, M<=4 or M>=2 (0 with = "
                                                  f"for the whole dim), got {item!r:.40}")
                     continue
                 out.append((str(lv), str(kind), parsed[0], parsed[1], parsed[2]))
-    return tuple(out)
-
-
-def _dataspace(c: Collector, value: Any) -> tuple[tuple[str, str, bool], ...]:
-    if not isinstance(value, Mapping):
-        c.add("dataspace", "a mapping of level name to {keep: [operands], bypass: [...]}")
-        return ()
-    out = []
-    for lv, lists in value.items():
-        if not isinstance(lists, Mapping) or any(k not in ("keep", "bypass") for k in lists):
-            c.add(f"dataspace.{lv}", "a mapping with keep and/or bypass lists")
-            continue
-        for key, ops in lists.items():
-            ops = [ops] if isinstance(ops, str) else ops
-            if not isinstance(ops, list) or any(o not in OPERAND_NAMES for o in ops):
-                c.add(f"dataspace.{lv}.{key}", f"a list drawn from {', '.join(OPERAND_NAMES)}")
-                continue
-            out += [(str(lv), str(o), key == "keep") for o in ops]
-    return tuple(out)
-
-
-def _spatial_axes(c: Collector, value: Any) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-    if not isinstance(value, Mapping):
-        c.add("spatial_axes", "a mapping of level name to {x: [dims], y: [dims]}")
-        return ()
-    out = []
-    for lv, axes in value.items():
-        if not isinstance(axes, Mapping) or any(a not in AXES for a in axes):
-            c.add(f"spatial_axes.{lv}", "a mapping with x and/or y lists of dims")
-            continue
-        for axis, dims in axes.items():
-            listed = _dims_list(c, dims if dims is not None else [], f"spatial_axes.{lv}.{axis}")
-            out.append((str(lv), str(axis), listed or ()))
+    c.raise_if_any()
     return tuple(out)
 
 

@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from picojoule.device import Link, MemoryLevel
+from picojoule.device import Link, MemoryLevel, arch_memories, arch_peak_ops_per_s
 from picojoule.errors import SpecError
 
 if TYPE_CHECKING:
@@ -191,24 +191,20 @@ def get_device(name: str, where: str = "--device") -> DatasheetDevice:
 
 
 def arch_device(arch: Arch) -> DatasheetDevice:
-    """A picojoule architecture as a roofline device: peak = 2 ops x MAC units x clock at each
-    precision it lists; outermost memory's bandwidth; on-chip levels as the inner memories.
+    """A picojoule architecture as a roofline device: the peak at each precision it lists and
+    its levels as memories (outermost first), derived by ``picojoule.device``'s
+    ``arch_peak_ops_per_s`` and ``arch_memories`` exactly as for the cost-model
+    ``AcceleratorDevice``; no energy per bit (the roofline of an arch gives times and bounds).
 
     A stand-in for the cost-model device (``analysis``): same peaks, but a layer's time here is
     its roofline bound, not a searched mapping.
     """
-    peak = 2.0 * arch.compute_instances * arch.clock_hz
+    peak = arch_peak_ops_per_s(arch)
     dense = tuple((p, peak) for p in arch.compute.precisions)
-    memories = []
-    for lv, count in zip(arch.levels, arch.instances, strict=True):
-        per_instance = (lv.read_bandwidth_bits if lv.read_bandwidth_bits is not None
-                        else lv.width_bits)  # one access per cycle when unlimited
-        cap = lv.capacity_bits * count / 8 if lv.capacity_bits is not None else float("inf")
-        memories.append(MemoryLevel(lv.name, cap, per_instance * count * arch.clock_hz / 8))
     eff = efficiency_table()["arch"]
     return DatasheetDevice(
         name=arch.name, dense_ops_per_s=dense, sparse_ops_per_s=(),
-        memories=tuple(memories), links=(), tdp_w=0.0, idle_w=0.0, scale_up_size=1,
+        memories=arch_memories(arch), links=(), tdp_w=0.0, idle_w=0.0, scale_up_size=1,
         efficiency=eff, sources=tuple(("spec", s) for s in arch.sources),
         activations_on_chip=True, tile=max(lv.fanout.x for lv in arch.levels),
         inner_operands=1 if arch.dataflow == "weight-stationary" else 2)
