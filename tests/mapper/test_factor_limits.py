@@ -99,7 +99,12 @@ def test_bad_limits_are_reported_together() -> None:
                                "spatial_axes": {"buf": {"z": ["M"]}},
                                "min_utilization": 2}, "c.yaml")
     fields = {p.field for p in err.value.problems}
-    assert fields >= {"limits.buf", "spatial_axes.buf", "min_utilization"}
+    assert fields >= {"limits.buf.sideways", "spatial_axes.buf.z", "min_utilization"}
+    # once the shape decodes, each malformed bound is named with its level and kind
+    with pytest.raises(SpecError) as err:
+        constraints_from_data({"limits": {"buf": {"temporal": ["M<4", "K<=2"],
+                                                  "spatial": "C>>1"}}}, "c.yaml")
+    assert {p.field for p in err.value.problems} == {"limits.buf.temporal", "limits.buf.spatial"}
 
 
 def test_padding_none_factorizes_every_bound_exactly() -> None:
