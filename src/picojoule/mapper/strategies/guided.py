@@ -135,7 +135,7 @@ class Guided:
     children_share: int = 2  # a generation proposes at most 1/children_share of what is left
     # converged: stop once 1/stall_share of the evaluation budget has passed without a better
     # mapping (after the incumbent's neighbourhood was swept); 0 spends the whole budget
-    stall_share: int = 5
+    stall_share: int = 4
 
     def run(self, space: MappingSpace, ev: Evaluator, rng: np.random.Generator) -> bool:
         first = min(self.initial, max(512, ev.remaining // self.initial_share))
