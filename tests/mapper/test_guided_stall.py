@@ -5,11 +5,13 @@ budget."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from mapper_archs import small_arch
 
 from picojoule.cost import energy_model
-from picojoule.mapper import Budget, build_space, dataflow
+from picojoule.mapper import Budget, SearchOptions, build_space, dataflow, search
 from picojoule.mapper.evaluator import Evaluator, Objective
 from picojoule.mapper.strategies import Guided
 from picojoule.mapper.strategies.guided import neighbourhood
@@ -63,3 +65,13 @@ def test_stall_share_zero_spends_the_whole_budget() -> None:
     stopped = run(Guided(stall_share=5))
     # the stop only cuts a search short: the prefix it ran is the same search
     assert stopped.trace == ev.trace[: len(stopped.trace)]
+
+
+def test_the_default_strategy_stops_when_converged_and_guided_spends_the_budget() -> None:
+    arch = small_arch(x=4, y=4)
+    options = SearchOptions(dataflow("any"), budget=Budget(BUDGET))
+    auto = search(LAYER, arch, options)  # Auto: the space (~3.2 M points) exceeds the budget
+    guided = search(LAYER, arch, replace(options, strategy="guided"))
+    assert auto.strategy == "guided" and auto.evaluated < BUDGET
+    assert guided.evaluated == BUDGET
+    assert guided.score <= auto.score  # the same search, run longer, can only improve

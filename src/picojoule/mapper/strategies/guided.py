@@ -134,8 +134,9 @@ class Guided:
     initial_share: int = 4  # at most 1/initial_share of the budget for the random start
     children_share: int = 2  # a generation proposes at most 1/children_share of what is left
     # converged: stop once 1/stall_share of the evaluation budget has passed without a better
-    # mapping (after the incumbent's neighbourhood was swept); 0 spends the whole budget
-    stall_share: int = 4
+    # mapping (after the incumbent's neighbourhood was swept); 0 (default) spends the whole
+    # budget, ``Auto`` (the default strategy) uses 4
+    stall_share: int = 0
 
     def run(self, space: MappingSpace, ev: Evaluator, rng: np.random.Generator) -> bool:
         first = min(self.initial, max(512, ev.remaining // self.initial_share))
