@@ -76,7 +76,11 @@ def main() -> None:
     for layer in distinct:
         text = yaml.safe_dump([zigzag_layer(layer)])
         key = hashlib.sha256(f"{hw}\n{text}\nuneven".encode()).hexdigest()[:20]
-        zz = json.loads((RESULTS / f"{key}.json").read_text())["energy_pj"]
+        saved = RESULTS / f"{key}.json"
+        if not saved.exists():
+            raise SystemExit(f"no ZigZag result for {layer.name} on {args.arch} in {RESULTS}: "
+                             "run benchmarks/mapper_vs_zigzag.py first")
+        zz = json.loads(saved.read_text())["energy_pj"]
         bound = lower_bound_pj(layer, args.arch)
         n = counts[layer.signature]
         bound_total, zz_total = bound_total + n * bound, zz_total + n * zz
