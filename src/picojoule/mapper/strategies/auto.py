@@ -1,5 +1,6 @@
 """The default strategy: enumerate the space when it fits the evaluation budget (the result
-is then proven best in it), else the guided search."""
+is then proven best in it), else the guided search until it converges (no better mapping in
+a quarter of the budget, the incumbent's neighbourhood costed) or the budget is spent."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from picojoule.mapper.strategies.guided import Guided
 class Auto:
     name: str = "auto"
     exhaustive: Exhaustive = field(default_factory=Exhaustive)
-    guided: Guided = field(default_factory=Guided)
+    guided: Guided = field(default_factory=lambda: Guided(stall_share=4))
 
     def choose(self, space: MappingSpace, budget: Budget) -> Exhaustive | Guided:
         """The strategy that runs: exhaustive when the space's size bound fits the budget."""

@@ -133,6 +133,11 @@ class Guided:
     patience: int = 8  # generations without improvement before injecting random samples
     initial_share: int = 4  # at most 1/initial_share of the budget for the random start
     children_share: int = 2  # a generation proposes at most 1/children_share of what is left
+    # converged: stop once 1/stall_share of the evaluation budget and more than `patience`
+    # generations (so a random restart) have passed without a better mapping, the incumbent's
+    # neighbourhood swept; 0 (default) spends the whole budget, ``Auto`` (the default) uses 4
+    stall_share: int = 0
+    stall_generations: int = 4  # ... and at least this many generations without one
 
     def run(self, space: MappingSpace, ev: Evaluator, rng: np.random.Generator) -> bool:
         first = min(self.initial, max(512, ev.remaining // self.initial_share))
@@ -144,6 +149,7 @@ class Guided:
         ph = genome_hash(pf, po)
         stale, generation = 0, 0
         swept: set[int] = set()
+        improved_at, best, quiet = ev.evaluated, ev.best_score, 0
         while not ev.exhausted:
             ok = np.isfinite(ps)
             if not ok.any():
@@ -157,6 +163,12 @@ class Guided:
                            self.population, len(space.bypass))
             pf, po, ps, ph = pf[keep], po[keep], ps[keep], ph[keep]
             best_before = ps[0]
+            if ev.best_score < best:
+                improved_at, best, quiet = ev.evaluated, ev.best_score, 0
+            elif (int(ph[0]) in swept and quiet >= self.stall_generations
+                  and self._converged(ev, improved_at)):
+                return False  # converged: neighbourhood, random restart, stall window: nothing
+            quiet += 1
             n_children = min(self.children, max(256, ev.remaining // self.children_share))
             cf, co = self._children(space, pf, po, rng, n_children)
             if int(ph[0]) not in swept:  # hill-climb: every neighbour of a new incumbent
@@ -184,6 +196,13 @@ class Guided:
             stale = stale + 1 if ps.min() >= best_before else 0
             generation += 1
         return False
+
+    def _converged(self, ev: Evaluator, improved_at: int) -> bool:
+        """No better mapping in the last 1/stall_share of the evaluation budget."""
+        cap = ev.budget.evaluations
+        if not self.stall_share or cap is None:
+            return False
+        return ev.evaluated - improved_at >= max(1, cap // self.stall_share)
 
     def _children(self, space: MappingSpace, pf: np.ndarray, po: np.ndarray,
                   rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,95 @@
+"""A lower bound on any mapping's energy in picojoule's cost model, per ResNet-18 layer, next
+to ZigZag's energy for the same layer (from ``mapper_vs_zigzag.py``'s saved results).
+
+In picojoule's model (Timeloop's semantics) every MAC reads each input operand from the
+innermost level that keeps it and updates its partial sum at the innermost output level; a
+partial sum is read back for every update but the first of each output in each PE (so at
+least MACs - outputs x PEs reads); DRAM moves every tensor at least once (inputs: the points
+the layer reads). Global-buffer traffic is left out, so the bound is loose. Where ZigZag's
+energy is below this bound, no mapping in picojoule's model can match it: ZigZag counts an
+operand that stays at a MAC's input over consecutive loops that do not change it as read
+once (a register at every MAC), which the preset does not have as a level.
+
+Run after ``mapper_vs_zigzag.py`` (its ZigZag results): ``python benchmarks/zigzag_floor.py
+[--arch eyeriss]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+
+import yaml
+
+from mapper_vs_zigzag import RESULTS, comparison_arch, zigzag_hardware, zigzag_layer
+from picojoule.cost import energy_model
+from picojoule.importers import load_model
+from picojoule.workload import Layer
+
+
+def tensor_points(layer: Layer) -> dict[str, int]:
+    b = layer.bound
+    if layer.kind == "fc":
+        return {"inputs": b["N"] * b["C"], "weights": b["M"] * b["C"], "outputs": b["N"] * b["M"]}
+    stride = dict(layer.params).get("stride", 1)
+    rows = len({p * stride + r for p in range(b["P"]) for r in range(b["R"])})
+    cols = len({q * stride + s for q in range(b["Q"]) for s in range(b["S"])})
+    return {"inputs": b["N"] * b["C"] * rows * cols,
+            "weights": b["M"] * b["C"] * b["R"] * b["S"],
+            "outputs": b["N"] * b["M"] * b["P"] * b["Q"]}
+
+
+def lower_bound_pj(layer: Layer, arch_name: str) -> float:
+    arch = comparison_arch(arch_name)
+    energy = energy_model(arch, layer)
+    pes = arch.levels[[lv.fanout.size > 1 for lv in arch.levels].index(True)].fanout.size
+    points = tensor_points(layer)
+    total = layer.macs * energy.mac_pj
+    for op in layer.operands:
+        last = max(i for i, lv in enumerate(arch.levels) if op.name in lv.keeps)
+        lv = energy.levels[last]
+        if op is layer.output:
+            bits = op.partial_bits
+            reads = max(layer.macs - points["outputs"] * pes, 0)
+            total += bits * (layer.macs * lv.write_pj + reads * lv.read_pj) / lv.width_bits
+        else:
+            total += layer.macs * op.bits * lv.read_pj / lv.width_bits
+        dram = energy.levels[0]
+        total += points[op.name] * op.bits * dram.read_pj / dram.width_bits
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", default="eyeriss")
+    args = parser.parse_args()
+    arch = comparison_arch(args.arch)
+    net = load_model("resnet18")
+    distinct = [layer for layer, _ in net.distinct_layers()]
+    counts: dict[object, int] = {}
+    for layer in net.layers:
+        counts[layer.signature] = counts.get(layer.signature, 0) + 1
+    hw = yaml.safe_dump(zigzag_hardware(arch, distinct[0]), sort_keys=False)
+    print(f"{'layer':22s} {'count':>5s} {'bound pJ/MAC':>12s} {'ZigZag pJ/MAC':>13s}")
+    bound_total = zz_total = 0.0
+    for layer in distinct:
+        text = yaml.safe_dump([zigzag_layer(layer)])
+        key = hashlib.sha256(f"{hw}\n{text}\nuneven".encode()).hexdigest()[:20]
+        saved = RESULTS / f"{key}.json"
+        if not saved.exists():
+            raise SystemExit(f"no ZigZag result for {layer.name} on {args.arch} in {RESULTS}: "
+                             "run benchmarks/mapper_vs_zigzag.py first")
+        zz = json.loads(saved.read_text())["energy_pj"]
+        bound = lower_bound_pj(layer, args.arch)
+        n = counts[layer.signature]
+        bound_total, zz_total = bound_total + n * bound, zz_total + n * zz
+        flag = "  <- ZigZag below the bound" if zz < bound else ""
+        print(f"{layer.name[:22]:22s} {n:>5} {bound / layer.macs:12.4f} "
+              f"{zz / layer.macs:13.4f}{flag}")
+    print(f"total over {len(net.layers)} layers: bound {bound_total / 1e6:,.1f} uJ, ZigZag "
+          f"{zz_total / 1e6:,.1f} uJ (bound / ZigZag {bound_total / zz_total:.4f})")
+
+
+if __name__ == "__main__":
+    main()
