@@ -92,7 +92,7 @@ def open_stream(executor: Executor, fn: Callable[[Any], Any]) -> TaskStream:
     """The executor's own stream if it has one (``DaskExecutor``), else a ``BatchStream``."""
     stream = getattr(executor, "stream", None)
     if callable(stream):
-        return stream(fn)  # type: ignore[no-any-return]
+        return stream(fn)
     return BatchStream(executor, fn)
 
 
