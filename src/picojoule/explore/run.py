@@ -94,7 +94,8 @@ def explore(space: DesignSpace, store_path: str | Path, executor: Executor, *,
         base_arch = design_arch(space, {})
         limit = _area_limit(space, base_arch, networks)
         run = _Runner(space, store, open_stream(executor, timed_run), networks, limit, progress)
-        base = run.wait(run.start([(BASE_TRIAL, {})]))[0]
+        # the base is never told to the sampler: the first generations need not wait for it
+        base_generation = run.start([(BASE_TRIAL, {})])
         sampler = make_sampler(space)
         ahead = 1 if sampler.adaptive else 2  # generations in flight
         in_flight: deque[_Generation] = deque()
@@ -112,6 +113,7 @@ def explore(space: DesignSpace, store_path: str | Path, executor: Executor, *,
             records = run.wait(generation)
             sampler.tell([d for _, d in generation.numbered],
                          [_objectives(space, t) for t in records])
+        base = run.wait(base_generation)[0]
         trials = tuple(t for t in store.trials() if t.number != BASE_TRIAL)
     finally:
         store.close()
