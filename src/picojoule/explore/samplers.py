@@ -1,7 +1,11 @@
 """Search strategies over designs, one small interface: ``ask(n)`` proposes n designs,
-``tell(designs, results)`` reports how they scored.
+``tell(designs, results)`` reports how they scored, and ``adaptive`` says whether proposals
+depend on what was told.
 
-A sweep asks a whole generation, evaluates it in parallel, then tells. Proposals depend only
+A sweep asks a whole generation, evaluates it in parallel, then tells, in generation order.
+An adaptive sampler (NSGA-II, TPE) is asked for the next generation only after the previous
+one was told; a sampler that ignores results (grid, random) is asked one generation ahead, so
+the next generation's layers queue behind the current one's. Either way proposals depend only
 on the seed and on the results of earlier generations, never on which worker finished first,
 so the same seed gives the same designs, and a resumed sweep replays the stored generations
 through ``tell`` to reach exactly the sampler state it had when it was killed.
@@ -22,6 +26,8 @@ Design = dict[str, Any]
 
 
 class Sampler(Protocol):
+    adaptive: bool  # proposals depend on the results told
+
     def ask(self, n: int) -> list[Design]: ...
 
     def tell(self, designs: Sequence[Design], values: Sequence[tuple[float, ...] | None]
@@ -30,6 +36,8 @@ class Sampler(Protocol):
 
 class GridSampler:
     """Every combination, in the order the parameters are declared (last varies fastest)."""
+
+    adaptive = False
 
     def __init__(self, space: DesignSpace) -> None:
         self._params = space.parameters
@@ -67,6 +75,8 @@ def _draw(p: Parameter, rng: np.random.Generator) -> Any:
 class RandomSampler:
     """Independent uniform draws (log-uniform for log ranges) from one seeded generator."""
 
+    adaptive = False
+
     def __init__(self, space: DesignSpace) -> None:
         self._params = space.parameters
         self._rng = np.random.default_rng(space.seed)
@@ -82,6 +92,8 @@ class RandomSampler:
 class OptunaSampler:
     """NSGA-II (several objectives) or TPE (one), through optuna's ask-and-tell interface on an
     in-memory study; feasibility is a constraint for NSGA-II and a failed trial for TPE."""
+
+    adaptive = True
 
     def __init__(self, space: DesignSpace) -> None:
         self._space = space

@@ -69,6 +69,10 @@ class SweepStore:
         row = self._db.execute("SELECT record FROM layers WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
+    def has_layer(self, key: str) -> bool:
+        return self._db.execute("SELECT 1 FROM layers WHERE key = ?", (key,)).fetchone() \
+            is not None
+
     def put_layer(self, key: str, record: dict[str, Any]) -> None:
         self._db.execute("INSERT OR IGNORE INTO layers VALUES (?, ?)",
                          (key, json.dumps(record, sort_keys=True)))

@@ -9,11 +9,13 @@ whichever design or workload asked for it.
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from picojoule.arch.spec import Arch
-from picojoule.context.store import fingerprint, layer_seed
+from picojoule.context.store import canonical, fingerprint, layer_seed
 from picojoule.cost.energy import energy_model
 from picojoule.mapper.evaluator import Budget, Objective
 from picojoule.mapper.search import SearchOptions, UnmappableError, search
@@ -45,6 +47,30 @@ def layer_task(layer: Layer, arch: Arch, options: SearchOptions) -> LayerTask:
     key = fingerprint(layer.signature, arch, options, Registry.default().fingerprint())
     return LayerTask(key, layer, arch,
                      dataclasses.replace(options, seed=layer_seed(options.seed, problem)))
+
+
+def layer_tasks(layers: Sequence[Layer], arch: Arch, options: SearchOptions
+                ) -> list[LayerTask]:
+    """``layer_task`` for each layer of one design, with the same keys and seeds: the design
+    and the options are put in canonical form once, not once per layer (``fingerprint`` of an
+    already canonical value is the fingerprint of the value)."""
+    arch_c, options_c = canonical(arch), canonical(options)
+    registry_c = canonical(Registry.default().fingerprint())
+    out = []
+    for layer in layers:
+        problem = fingerprint(layer.signature, arch_c, options_c)
+        key = fingerprint(layer.signature, arch_c, options_c, registry_c)
+        out.append(LayerTask(key, layer, arch, dataclasses.replace(
+            options, seed=layer_seed(options.seed, problem))))
+    return out
+
+
+def timed_run(task: LayerTask) -> tuple[dict[str, Any], float]:
+    """``run_task`` and the seconds it took where it ran (kept out of the record, which
+    depends on the task alone)."""
+    started = time.perf_counter()
+    record = run_task(task)
+    return record, time.perf_counter() - started
 
 
 def run_task(task: LayerTask) -> dict[str, Any]:
