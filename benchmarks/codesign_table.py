@@ -212,7 +212,7 @@ def main() -> None:
             # 50 sentences) is minutes on a loaded 2-core box: a reduced plan
             kw = {"tol": 0.005, "max_drop": 0.02, "ft_steps": 0, "n_random": 0,
                   "groups": minilm_groups(task),
-                  "ladder": ((6, "per_channel"), (5, "per_channel"), (4, "per_vector")),
+                  "ladder": ((6, "per_channel"), (4, "per_vector")),
                   "only": ("fp32", "int8", "int6", "int4", "int4-vsq"), "prune": False}
         else:
             task = mnist_task(model, eval_limit=2000)
