@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from picojoule.arch import load_preset
-from picojoule.codesign.config import INT8, CodesignConfig, LayerChoice
+from picojoule.codesign.config import INT8, LayerChoice
 from picojoule.codesign.hardware import keller_check
 from picojoule.codesign.pipeline import Codesign, Point, default_cache
 from picojoule.codesign.pruning import (
