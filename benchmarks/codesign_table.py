@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from picojoule.arch import load_preset
-from picojoule.codesign.config import INT8, LayerChoice
+from picojoule.codesign.config import INT8, CodesignConfig, LayerChoice
 from picojoule.codesign.hardware import keller_check
 from picojoule.codesign.pipeline import Codesign, Point, default_cache
 from picojoule.codesign.pruning import (
@@ -171,7 +171,11 @@ def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
     lowest = {n: p for n, p in by_name.items() if n in ("int4", "int4-vsq", "int6")}
     print("  uniform lower precisions: " + ", ".join(
         f"{n} {p.metric:.4f} ({int8.energy_pj / p.energy_pj:.2f}x)" for n, p in lowest.items()))
-    print(f"  best mixed: {best_mp.label[:70]}\n    {best_mp.metric:.4f} at "
+    chosen = CodesignConfig.from_dict(best_mp.config)
+    print("  best mixed: " + ", ".join(
+        f"{g}={rung_label(chosen.choice(members[0]))}"
+        for g, members in (groups or {n: [n] for n in task.layers()}).items()))
+    print(f"    {best_mp.metric:.4f} at "
           f"{best_mp.energy_uj:.3f} uJ -> {ratio_b:.2f}x less energy than uniform INT8 "
           f"(goal >= 1.5x)")
     ratio_c = int8.energy_pj / vsq.energy_pj
