@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from picojoule.codesign.config import INT8, CodesignConfig, LayerChoice
 from picojoule.codesign.pipeline import Codesign, Point
 from picojoule.errors import SpecError
 
 __all__ = ["MixedPrecision", "below_budget", "cheapest_above", "config_space",
-           "mixed_precision", "pareto_front", "uniform_configs"]
+           "mixed_precision", "pareto_front", "precision_ladder", "rung_label",
+           "uniform_configs"]
 
 
 def pareto_front(points: Sequence[Point]) -> list[Point]:
@@ -82,13 +83,27 @@ def config_space(layers: Sequence[str], count: int, seed: int = 0,
     return list(out.values())[:count]
 
 
+def rung_label(choice: LayerChoice) -> str:
+    """``w6``, ``w4v`` (per vector): the weight side of a ladder rung."""
+    w = "fp32" if choice.weight_bits is None else f"w{choice.weight_bits}"
+    return w + ("v" if choice.granularity == "per_vector" else "")
+
+
+def precision_ladder(base: LayerChoice, bits: Sequence[int] = (6, 4, 3, 2),
+                     granularity: str = "per_channel") -> tuple[LayerChoice, ...]:
+    """``base`` with each of ``bits`` (highest first) at ``granularity``."""
+    return tuple(replace(base, weight_bits=b, granularity=granularity)
+                 for b in sorted(bits, reverse=True))
+
+
 @dataclass(frozen=True)
 class MixedPrecision:
     base: Point
-    sensitivity: dict[str, dict[int, float]]  # layer -> bits -> metric drop alone
-    shares: dict[str, float]  # layer -> share of the base point's energy
+    sensitivity: dict[str, dict[str, float]]  # group -> rung label -> metric drop alone
+    shares: dict[str, float]  # group -> share of the base point's energy
     path: tuple[Point, ...]  # every accepted step, the last is the result
     rejected: tuple[Point, ...]
+    saving_pj: dict[str, dict[str, float]] = field(default_factory=dict)  # group -> rung -> pJ
 
     @property
     def best(self) -> Point:
@@ -98,17 +113,26 @@ class MixedPrecision:
 def mixed_precision(cd: Codesign, min_metric: float, bits: Sequence[int] = (6, 4, 3, 2),
                     base: LayerChoice = INT8,
                     granularity: str = "per_channel",
-                    groups: dict[str, list[str]] | None = None) -> MixedPrecision:
-    """Lower layers' weight precision one step at a time, most energy per unit of measured
-    sensitivity first, keeping each step whose measured metric stays >= ``min_metric``.
+                    groups: dict[str, list[str]] | None = None,
+                    ladder: Sequence[LayerChoice] | None = None) -> MixedPrecision:
+    """Lower groups of layers one rung of ``ladder`` at a time (default: ``base`` at each of
+    ``bits``, highest first, at ``granularity``), keeping each step whose measured metric
+    stays >= ``min_metric``; a group whose step is rejected is frozen.
 
-    Sensitivity of a layer at b bits = base metric - metric with only that layer at b bits
-    (measured, one evaluation per layer and width). The move score is the layer's share of
-    the current point's energy divided by that sensitivity (floored at 1e-4). ``groups``
-    (name -> layer names) moves layers together (e.g. every block's query projection); by
-    default each layer is its own group."""
+    Each group is first measured alone at every rung (the rest at ``base``): its
+    sensitivity at a rung is the base metric minus that metric, and its saving the base
+    energy minus that energy (exact for the energy, which is costed layer by layer). A move
+    from rung i to i+1 is scored by the energy it saves over the sensitivity it adds (the
+    latter floored at 1e-4); the best-scoring move is tried first. ``groups`` (name ->
+    layer names) moves layers together (e.g. every block's query projection); by default
+    each layer is its own group."""
     groups = groups or {n: [n] for n in cd.task.layers()}
     layers = list(groups)
+    rungs = tuple(ladder) if ladder is not None else precision_ladder(base, bits, granularity)
+    labels = [rung_label(r) for r in rungs]
+    if len(set(labels)) != len(labels) or not rungs:
+        raise SpecError.single("mixed_precision", "ladder",
+                               f"distinct weight choices, got {labels}")
 
     def assign(config: CodesignConfig, group: str, choice: LayerChoice) -> CodesignConfig:
         for member in groups[group]:
@@ -119,38 +143,42 @@ def mixed_precision(cd: Codesign, min_metric: float, bits: Sequence[int] = (6, 4
         return sum(p.layers[m]["energy_pj"] for m in groups[group])
     start = CodesignConfig(base, name=f"uniform {base.label()}")
     base_point = cd.measure(start)
-    sensitivity: dict[str, dict[int, float]] = {}
+    sensitivity: dict[str, dict[str, float]] = {}
+    saving: dict[str, dict[str, float]] = {}
     for name in layers:
-        sensitivity[name] = {}
-        for b in bits:
-            choice = replace(base, weight_bits=b, granularity=granularity)
-            p = cd.measure(assign(start, name, choice))
-            sensitivity[name][b] = base_point.metric - p.metric
+        sensitivity[name], saving[name] = {}, {}
+        for rung, label in zip(rungs, labels, strict=True):
+            p = cd.measure(assign(start, name, rung))
+            sensitivity[name][label] = base_point.metric - p.metric
+            saving[name][label] = energy(base_point, name) - energy(p, name)
     current, point = start, base_point
+    at = dict.fromkeys(layers, -1)  # index of each group's rung (-1: base)
     path: list[Point] = []
     rejected: list[Point] = []
     frozen: set[str] = set()
     while True:
-        shares = {n: energy(point, n) / point.energy_pj for n in layers}
         moves = []
         for name in layers:
-            now = current.choice(groups[name][0]).weight_bits or 32
-            lower = [b for b in bits if b < now]
-            if name in frozen or not lower:
+            i = at[name] + 1
+            if name in frozen or i >= len(rungs):
                 continue
-            b = max(lower)
-            score = shares[name] / max(sensitivity[name][b], 1e-4)
-            moves.append((score, name, b))
+            before = (0.0, 0.0) if i == 0 else (sensitivity[name][labels[i - 1]],
+                                                saving[name][labels[i - 1]])
+            gain = saving[name][labels[i]] - before[1]
+            cost = max(sensitivity[name][labels[i]] - before[0], 1e-4)
+            moves.append((gain / cost, name, i))
         if not moves:
             break
-        _, name, b = max(moves)
-        trial = assign(current, name, replace(base, weight_bits=b, granularity=granularity))
+        _, name, i = max(moves)
+        trial = assign(current, name, rungs[i])
         measured = cd.measure(trial)
         if measured.metric >= min_metric and measured.energy_pj < point.energy_pj:
             current, point = trial, measured
+            at[name] = i
             path.append(measured)
         else:
             rejected.append(measured)
             frozen.add(name)
     shares0 = {n: energy(base_point, n) / base_point.energy_pj for n in layers}
-    return MixedPrecision(base_point, sensitivity, shares0, tuple(path), tuple(rejected))
+    return MixedPrecision(base_point, sensitivity, shares0, tuple(path), tuple(rejected),
+                          saving)
