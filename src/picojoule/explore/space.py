@@ -214,7 +214,8 @@ def space_from_mapping(data: Any, where: str) -> DesignSpace:
             except SpecError as exc:
                 c.extend(exc.problems)
     c.raise_if_any()
-    assert form is not None  # no problem was found, so the form decoded
+    if form is None:  # not reached: a form that failed to decode added its problems above
+        raise SpecError.single(where, "", "a design-space mapping")
     return DesignSpace(
         name=form.name or Path(where).stem, base=form.base, base_data=base_data,
         parameters=tuple(params), workloads=form.workloads, objectives=form.objectives,
