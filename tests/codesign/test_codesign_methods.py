@@ -208,6 +208,17 @@ def test_energy_removed_order_beats_energy_consumed_where_pruning_removes_little
     assert removed.saved_pj / consumed.saved_pj == pytest.approx(39.2 / 11.76)
 
 
+def test_a_step_that_costs_more_does_not_stop_the_layer() -> None:
+    # the mapper's sampled search can cost density 0.2 above density 0.3: here 40 vs 30 pJ.
+    # a (100 pJ, limit 0.9): 0.5 -> 50, 0.7 -> 30, 0.8 -> 40 (kept: it passes the floor),
+    # 0.9 -> 10; 0.93 breaks the floor alone, so a stops at 0.9: the cheapest point, 10 pJ.
+    stub = Stub({"a": 100.0}, sparsity_drop({"a": 0.9}),
+                density_cost=lambda d: 0.4 if abs(d - 0.2) < 1e-9 else d)
+    run = energy_aware_pruning(stub, 0.01, order="removed")  # type: ignore[arg-type]
+    assert [round(p.energy_pj, 6) for p in run.path] == [50.0, 30.0, 40.0, 10.0]
+    assert run.best.energy_pj == pytest.approx(10.0)
+
+
 def test_default_order_follows_how_the_architecture_handles_zeros() -> None:
     eyeriss = load_preset("eyeriss")
     assert default_order(eyeriss) == "removed"  # gates: cycles stay

@@ -42,11 +42,12 @@ class PruningRun:
     method: str
     dense: Point
     floor: float  # the metric every accepted step keeps
-    path: tuple[Point, ...]  # accepted steps in order; the last is the result
+    path: tuple[Point, ...]  # accepted steps in order
 
     @property
     def best(self) -> Point:
-        return self.path[-1] if self.path else self.dense
+        """The cheapest accepted point (every one keeps the floor); dense if none."""
+        return min(self.path, key=lambda p: (p.energy_pj, p.key)) if self.path else self.dense
 
     @property
     def saved_pj(self) -> float:
@@ -129,7 +130,7 @@ def _by_energy_removed(cd: Codesign, dense: Point, floor: float, steps: Sequence
             if p.metric < floor:
                 break
             alone[g].append(p)
-    current, point = start, dense
+    current = start
     at = dict.fromkeys(groups, -1)
     frozen: set[str] = set()
     path: list[Point] = []
@@ -148,8 +149,8 @@ def _by_energy_removed(cd: Codesign, dense: Point, floor: float, steps: Sequence
         _, g, i = max(moves)
         trial = _pruned(current, groups[g], base, steps[i])
         measured = cd.measure(trial)
-        if measured.metric >= floor and measured.energy_pj < point.energy_pj:
-            current, point, at[g] = trial, measured, i
+        if measured.metric >= floor:
+            current, at[g] = trial, i
             path.append(measured)
         else:
             frozen.add(g)
