@@ -172,6 +172,22 @@ def _refill_multicast(nest: _Nest, arch: Arch, levels: range,
     return out
 
 
+def _latched(nest: _Nest, relevant: np.ndarray, bits: np.ndarray, width_bits: int,
+             last: int) -> np.ndarray:
+    """(B,) MACs per read of a latched operand at its innermost level ``last``: the product
+    of the innermost run of temporal loops of the whole nest that leave it unchanged (ZigZag's
+    ``mac_level_data_stationary_cycle``: non-unit loops irrelevant to it, spatial loops
+    excluded), where one word of the level carries every distinct value the MACs below one
+    instance take per cycle (ZigZag's ``bw_large_enough``); else 1."""
+    LD, B = nest.f_seq.shape
+    rel = (nest.f_seq > 1) & relevant[nest.d_seq]  # (L*D, B) loops that change it
+    after = LD - np.argmax(rel[::-1], axis=0)  # one past the innermost such loop, 0 if none
+    after = np.where(rel.any(axis=0), after, 0)
+    held = nest.prefix[-1] // nest.prefix[after, np.arange(B)]
+    distinct = nest.S[last:, relevant].prod(axis=(0, 1))  # values per instance per cycle
+    return np.where(bits * distinct <= width_bits, held, 1)
+
+
 def _hops_mm(batch: MappingBatch, arch: Arch) -> np.ndarray | None:
     """(L, B) wire length one transfer crosses through each level's fan-out: half the span of
     the used array on each axis (a first-order model); None when no fan-out has a pitch."""
@@ -270,8 +286,12 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
         else:
             mc = _spatial_factor(nest, arch, below, irrelevant, "multicast")
             per_mac = effectual if action == "skip" else stored[last]
-            counts[last, o, 0] += nest.macs_padded / mc * per_mac
-            network_bits_mm += nest.macs_padded / mc * per_mac * bits[last] * _hop(hops, below)
+            reads = nest.macs_padded / mc * per_mac
+            if op.name in arch.compute.operand_latch:
+                reads = reads / _latched(nest, relevant, bits[last],
+                                         arch.levels[last].width_bits, last)
+            counts[last, o, 0] += reads
+            network_bits_mm += reads * bits[last] * _hop(hops, below)
             for p, c in itertools.pairwise(chain):
                 fills = visits[c - 1] * nest.inst[c]  # dense elements; each side then moves
                 counts[c, o, 1] += fills * stored[c]  # only what it stores
