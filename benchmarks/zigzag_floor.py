@@ -1,14 +1,16 @@
 """A lower bound on any mapping's energy in picojoule's cost model, per ResNet-18 layer, next
 to ZigZag's energy for the same layer (from ``mapper_vs_zigzag.py``'s saved results).
 
-In picojoule's model (Timeloop's semantics) every MAC reads each input operand from the
-innermost level that keeps it and updates its partial sum at the innermost output level; a
+In picojoule's model every MAC updates its partial sum at the innermost output level; a
 partial sum is read back for every update but the first of each output in each PE (so at
 least MACs - outputs x PEs reads); DRAM moves every tensor at least once (inputs: the points
-the layer reads). Global-buffer traffic is left out, so the bound is loose. Where ZigZag's
-energy is below this bound, no mapping in picojoule's model can match it: ZigZag counts an
-operand that stays at a MAC's input over consecutive loops that do not change it as read
-once (a register at every MAC), which the preset does not have as a level.
+the layer reads). An input operand is read from the innermost level that keeps it once per
+MAC, or, latched at the MAC (``compute.operand_latch``, set on the compared architectures as
+ZigZag assumes it), once per change: a run of loops that leaves it unchanged iterates only
+dims that do not index it, so at least MACs / (product of the bounds of those dims) reads
+(the product of the bounds of the dims that index it). Global-buffer traffic is left out, so
+the bound is loose. Where ZigZag's energy is below this bound, no mapping in picojoule's
+model can match it.
 
 Run after ``mapper_vs_zigzag.py`` (its ZigZag results): ``python benchmarks/zigzag_floor.py
 [--arch eyeriss]``.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 
 import yaml
 
@@ -45,6 +48,7 @@ def lower_bound_pj(layer: Layer, arch_name: str) -> float:
     energy = energy_model(arch, layer)
     pes = arch.levels[[lv.fanout.size > 1 for lv in arch.levels].index(True)].fanout.size
     points = tensor_points(layer)
+    b = layer.bound
     total = layer.macs * energy.mac_pj
     for op in layer.operands:
         last = max(i for i, lv in enumerate(arch.levels) if op.name in lv.keeps)
@@ -54,7 +58,11 @@ def lower_bound_pj(layer: Layer, arch_name: str) -> float:
             reads = max(layer.macs - points["outputs"] * pes, 0)
             total += bits * (layer.macs * lv.write_pj + reads * lv.read_pj) / lv.width_bits
         else:
-            total += layer.macs * op.bits * lv.read_pj / lv.width_bits
+            reads = layer.macs
+            if op.name in arch.compute.operand_latch:  # once per change of the operand
+                reads = math.prod(b[d] for d in layer.dims if d in op.dims or (
+                    op.window is not None and d in op.window.dims))
+            total += reads * op.bits * lv.read_pj / lv.width_bits
         dram = energy.levels[0]
         total += points[op.name] * op.bits * dram.read_pj / dram.width_bits
     return total

@@ -53,7 +53,7 @@ class _Nest:
     f_seq: np.ndarray  # (L*D, B) temporal factors in nest order, outer -> inner
     d_seq: np.ndarray  # (L*D, B) their dims
     prefix: np.ndarray  # (L*D + 1, B) prefix products of f_seq
-    last_nonunit: np.ndarray  # (L*D, B) index of the last non-unit loop at or before i
+    last_nonunit: np.ndarray  # (L-1, B) the last non-unit loop above each child level, or -1
     macs_padded: np.ndarray  # (B,)
     compute_cycles: np.ndarray  # (B,)
 
@@ -75,10 +75,11 @@ def _nest(batch: MappingBatch) -> _Nest:
     order = np.ascontiguousarray(batch.order.transpose(1, 2, 0))
     f_seq = np.take_along_axis(T, order, axis=1).reshape(L * D, B)
     d_seq = order.reshape(L * D, B)
-    prefix = np.ones((L * D + 1, B), dtype=np.int64)
-    np.cumprod(f_seq, axis=0, out=prefix[1:])
-    pos = np.arange(L * D)[:, None]
-    last_nonunit = np.maximum.accumulate(np.where(f_seq > 1, pos, -1), axis=0)
+    prefix = np.empty((L * D + 1, B), dtype=np.int64)
+    prefix[0] = 1
+    for i in range(L * D):  # row by row: a cumprod along axis 0 is strided and slow
+        np.multiply(prefix[i], f_seq[i], out=prefix[i + 1])
+    last_nonunit = _last_true(f_seq > 1, L, D)
     compute_cycles = prefix[-1]
     return _Nest(T, S, E, T_above, inst, f_seq, d_seq, prefix, last_nonunit,
                  compute_cycles * s_level.prod(axis=0), compute_cycles)
@@ -97,17 +98,28 @@ class _Geometry:
     stride: np.ndarray | None = None  # (L-1, B) its step in that dim's index
 
 
+def _last_true(mask: np.ndarray, L: int, D: int) -> np.ndarray:
+    """(L-1, B): for each child level 1..L-1, the last nest position above it (outer ->
+    inner, levels 0..child-1) where ``mask`` (L*D, B) holds, or -1. A running maximum taken
+    row by row (``maximum.accumulate`` along axis 0 is strided and slow)."""
+    out = np.empty((L - 1, mask.shape[1]), dtype=np.int64)
+    cur = np.full(mask.shape[1], -1, dtype=np.int64)
+    for i in range(D * (L - 1)):
+        cur = np.where(mask[i], i, cur)
+        if i % D == D - 1:
+            out[i // D] = cur
+    return out
+
+
 def _geometry(nest: _Nest, A: np.ndarray, relevant: np.ndarray) -> _Geometry:
     L, D, B = nest.T.shape
-    pos = np.arange(L * D)[:, None]
     relpos = (nest.f_seq > 1) & relevant[nest.d_seq]
-    starts = np.arange(1, L) * D - 1  # the last loop position above each child level
-    j = np.maximum.accumulate(np.where(relpos, pos, -1), axis=0)[starts]
+    j = _last_true(relpos, L, D)  # the innermost relevant loop above each child level
     has = j >= 0
     jc = np.maximum(j, 0)
     col = np.arange(B)  # gather row jc[., b] of column b
     whole = np.where(has, nest.prefix[jc + 1, col], 1)
-    sliding = has & (j == nest.last_nonunit[starts])
+    sliding = has & (j == nest.last_nonunit)
     steps = nest.f_seq[jc, col]
     outer = nest.prefix[jc, col]
     dstar = nest.d_seq[jc, col]
