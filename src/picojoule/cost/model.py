@@ -100,15 +100,15 @@ class _Geometry:
 
 def _last_true(mask: np.ndarray, L: int, D: int) -> np.ndarray:
     """(L-1, B): for each child level 1..L-1, the last nest position above it (outer ->
-    inner, levels 0..child-1) where ``mask`` (L*D, B) holds, or -1. A running maximum taken
-    row by row (``maximum.accumulate`` along axis 0 is strided and slow)."""
-    out = np.empty((L - 1, mask.shape[1]), dtype=np.int64)
-    cur = np.full(mask.shape[1], -1, dtype=np.int64)
-    for i in range(D * (L - 1)):
-        cur = np.where(mask[i], i, cur)
-        if i % D == D - 1:
-            out[i // D] = cur
-    return out
+    inner, levels 0..child-1) where ``mask`` (L*D, B) holds, or -1: the last per level
+    block, then a running maximum over levels (``maximum.accumulate`` along axis 0 of the
+    whole nest is strided and slow)."""
+    B = mask.shape[1]
+    pos = np.arange((L - 1) * D)[:, None]
+    block = np.where(mask[:(L - 1) * D], pos, -1).reshape(L - 1, D, B).max(axis=1)
+    for lv in range(1, L - 1):
+        np.maximum(block[lv - 1], block[lv], out=block[lv])
+    return block
 
 
 def _geometry(nest: _Nest, A: np.ndarray, relevant: np.ndarray) -> _Geometry:
@@ -200,14 +200,13 @@ def _latched(nest: _Nest, relevant: np.ndarray, bits: np.ndarray, width_bits: in
     return np.where(bits * distinct <= width_bits, held, 1)
 
 
-def _hops_mm(batch: MappingBatch, arch: Arch) -> np.ndarray | None:
+def _hops_mm(used_x: np.ndarray, used_y: np.ndarray, arch: Arch) -> np.ndarray | None:
     """(L, B) wire length one transfer crosses through each level's fan-out: half the span of
     the used array on each axis (a first-order model); None when no fan-out has a pitch."""
     pitch_mm = np.array([lv.fanout.pe_pitch_um / 1000.0 for lv in arch.levels])
     if not pitch_mm.any():
         return None
-    used = batch.spatial_x.prod(axis=2) + batch.spatial_y.prod(axis=2)  # (B, L)
-    return pitch_mm[:, None] * used.T / 2.0
+    return pitch_mm[:, None] * (used_x + used_y).T / 2.0
 
 
 def _hop(hops: np.ndarray | None, levels: range) -> np.ndarray | float:
@@ -246,7 +245,8 @@ def _bound(timing: TimingModel | None, batch: MappingBatch, layer: Layer,
 def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel,
                     min_cycles: np.ndarray | None) -> BatchStats:
     nest = _nest(batch)
-    hops = _hops_mm(batch, arch)
+    used_x, used_y = batch.spatial_x.prod(axis=2), batch.spatial_y.prod(axis=2)  # (B, L)
+    hops = _hops_mm(used_x, used_y, arch)
     L, _D, B = nest.T.shape
     n_ops = len(layer.operands)
     counts = np.zeros((L, n_ops, 3, B))  # reads, fills, updates
@@ -329,13 +329,13 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
             np.array([lv.read_pj for lv in energy.levels]) / width,
             np.array([lv.write_pj for lv in energy.levels]) / width)
     return _finish(layer, arch, batch, energy, nest, counts, op_bits, network_bits_mm,
-                   used_bits, exploit, min_cycles, sp)
+                   used_bits, exploit, min_cycles, (used_x, used_y), sp)
 
 
 def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, nest: _Nest,
             counts: np.ndarray, bits: np.ndarray, network_bits_mm: np.ndarray,
             used_bits: np.ndarray, exploit: float,
-            min_cycles: np.ndarray | None,
+            min_cycles: np.ndarray | None, used_xy: tuple[np.ndarray, np.ndarray],
             sp: sparse.SparseCounts | None = None) -> BatchStats:
     _L, _D, B = nest.T.shape
     width = np.array([lv.width_bits for lv in energy.levels], dtype=np.float64)
@@ -361,6 +361,7 @@ def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, 
     if min_cycles is not None:
         cycles = np.maximum(cycles, min_cycles)
     valid = np.ones(B, dtype=bool)
+    used_x, used_y = used_xy
     for lv, spec in enumerate(arch.levels):
         if spec.read_bandwidth_bits is not None:
             if spec.write_bandwidth_bits is None:
@@ -371,8 +372,8 @@ def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, 
             cycles = np.maximum(cycles, need)
         if spec.capacity_bits is not None:
             valid &= used_bits[lv] <= spec.capacity_bits
-        valid &= batch.spatial_x[:, lv, :].prod(axis=1) <= spec.fanout.x
-        valid &= batch.spatial_y[:, lv, :].prod(axis=1) <= spec.fanout.y
+        valid &= used_x[:, lv] <= spec.fanout.x
+        valid &= used_y[:, lv] <= spec.fanout.y
     # static power x time: mW * 1e-3 W * (cycles / Hz) s * 1e12 pJ/J
     static_energy = arch.static_power_mw * 1e9 * cycles / arch.clock_hz
     total = total + static_energy
