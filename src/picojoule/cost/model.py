@@ -117,15 +117,15 @@ def _geometry(nest: _Nest, A: np.ndarray, relevant: np.ndarray) -> _Geometry:
     j = _last_true(relpos, L, D)  # the innermost relevant loop above each child level
     has = j >= 0
     jc = np.maximum(j, 0)
-    col = np.arange(B)  # gather row jc[., b] of column b
-    whole = np.where(has, nest.prefix[jc + 1, col], 1)
+    at = jc * B + np.arange(B)  # flat index of row jc[., b], column b
+    whole = np.where(has, nest.prefix.ravel().take(at + B), 1)
     sliding = has & (j == nest.last_nonunit)
-    steps = nest.f_seq[jc, col]
-    outer = nest.prefix[jc, col]
-    dstar = nest.d_seq[jc, col]
-    flat = (jc // D) * D + dstar  # (level, dim) of the sliding loop
-    stride = nest.E.reshape(L * D, B)[flat, col] // nest.T.reshape(L * D, B)[flat, col]
-    shift = np.stack([row[dstar] * stride for row in A])
+    steps = nest.f_seq.ravel().take(at)
+    outer = nest.prefix.ravel().take(at)
+    dstar = nest.d_seq.ravel().take(at)
+    flat = ((jc // D) * D + dstar) * B + np.arange(B)  # (level, dim) of the sliding loop
+    stride = nest.E.ravel().take(flat) // nest.T.ravel().take(flat)
+    shift = np.stack([row.take(dstar) * stride for row in A])
     return _Geometry(sliding, steps, outer, whole, shift, dstar, stride)
 
 
