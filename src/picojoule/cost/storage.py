@@ -59,13 +59,11 @@ def operand_consts(layer: Layer, arch: Arch) -> tuple[OperandConsts, ...]:
 
 def spans(terms: tuple[tuple[tuple[int, int], ...], ...], extents: np.ndarray) -> np.ndarray:
     """Points spanned on each axis (X, ..., B) by dims spanning ``extents`` (..., D, B)."""
-    out = []
-    for axis in terms:
-        span = np.ones(extents.shape[:-2] + extents.shape[-1:], dtype=np.int64)
+    out = np.ones((len(terms), *extents.shape[:-2], extents.shape[-1]), dtype=np.int64)
+    for x, axis in enumerate(terms):
         for d, coeff in axis:
-            span = span + coeff * (extents[..., d, :] - 1)
-        out.append(span)
-    return np.stack(out)
+            out[x] += coeff * (extents[..., d, :] - 1)
+    return out
 
 
 def _stored_fraction(arch: Arch, op: Operand, layer: Layer) -> np.ndarray:
@@ -125,9 +123,16 @@ def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarr
     """(B, L, O) bits each operand's tile takes at each level that keeps it, for (B, L, D)
     temporal and spatial (X * Y) factors; what a level's capacity is checked against."""
     T = np.ascontiguousarray(temporal.transpose(1, 2, 0))
-    E = tile_extents(T, np.ascontiguousarray(spatial.transpose(1, 2, 0)))
+    S = np.ascontiguousarray(spatial.transpose(1, 2, 0))
+    return level_usage_bits(layer, arch, T, S, keeps).transpose(2, 0, 1)
+
+
+def level_usage_bits(layer: Layer, arch: Arch, T: np.ndarray, S: np.ndarray,
+                     keeps: tuple[frozenset[str], ...]) -> np.ndarray:
+    """``usage_bits`` with the batch axis last: (L, D, B) factors in, (L, O, B) bits out."""
+    E = tile_extents(T, S)
     L, _D, B = T.shape
-    out = np.zeros((B, L, len(layer.operands)))
+    out = np.zeros((L, len(layer.operands), B))
     for o, (op, k) in enumerate(zip(layer.operands, operand_consts(layer, arch), strict=True)):
         span = spans(k.terms, E)  # (X, L, B)
         tile = span.prod(axis=0)  # (L, B)
@@ -138,6 +143,6 @@ def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarr
         for lv in range(L):
             if op.name in keeps[lv]:
                 fmt = sparse.compressed_format(arch, lv, op.name)  # per-rank formats
-                out[:, lv, o] = used[lv] if fmt is None else \
+                out[lv, o] = used[lv] if fmt is None else \
                     sparse.tile_bits(o, layer, fmt, span[:, lv], bits[lv])
     return out
