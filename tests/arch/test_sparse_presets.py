@@ -116,3 +116,21 @@ def test_eie_reads_only_weights_of_non_zero_inputs():
     # 23 us at 800 MHz; EIE Table III's theoretical time for FC6 is 28.1 us (with load
     # imbalance between PEs, which this model does not have): same order, below it
     assert sv.sparse_cycles / arch.clock_hz < 28.1e-6
+
+
+def test_skipped_macs_take_no_slot_so_utilization_stays_at_most_one():
+    from picojoule.cost import evaluate
+
+    layer = with_models(gemm(M=256, N=256, K=256, input_bits=16, weight_bits=16,
+                             output_bits=16), weights=NM(2, 4, "K"))
+    mapping = parse_mapping("DRAM: K8\nsmem: M4 N256 X: M4 K8 Y: M8 K4\n"
+                            "pe_reg: M2 bypass: outputs")
+    arch = load_preset("sparse-tensor-core")
+    sparse, dense = evaluate(layer, arch, mapping), evaluate(layer, arch.dense_twin(), mapping)
+    # dense: 16,777,216 MACs in 16,384 cycles on 1,024 PEs -> utilization 1.0; 2:4 issues
+    # half the MACs (8,388,608 skipped) in 8,192 cycles -> still 1.0, not 2.0
+    assert dense.skipped_macs == 0 and dense.utilization == pytest.approx(1.0)
+    assert sparse.skipped_macs == 256**3 / 2
+    assert sparse.cycles == 8192 and sparse.utilization == pytest.approx(1.0)
+    total = sparse + sparse
+    assert total.skipped_macs == 256**3 and total.utilization == pytest.approx(1.0)

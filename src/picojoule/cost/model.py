@@ -384,4 +384,5 @@ def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, 
         network_energy_pj=network_energy, static_energy_pj=static_energy, energy_pj=total,
         cycles=cycles,
         compute_cycles=nest.compute_cycles, used_pes=nest.S.prod(axis=(0, 1)),
-        used_bits=used_bits.T, valid=valid, area_um2=area, keeps=batch.keeps, sparse=sp)
+        used_bits=used_bits.T, valid=valid, area_um2=area, keeps=batch.keeps, sparse=sp,
+        issued_fraction=float(skip))

@@ -54,11 +54,14 @@ class Stats:
     static_energy_pj: float
     clock_hz: float
     levels: dict[str, dict[str, OperandCounts]] = field(hash=False)
+    skipped_macs: float = 0.0  # MACs a skipping design never issues (no compute slot)
 
     @property
     def utilization(self) -> float:
-        """MACs over (cycles x PEs): spatial use, padding and bandwidth stalls together."""
-        return self.macs / (self.cycles * self.num_pes) if self.cycles else 0.0
+        """Issued MACs over (cycles x PEs): spatial use, padding and bandwidth stalls
+        together. Skipped MACs take no slot, so a skipping design never exceeds 1."""
+        issued = self.macs - self.skipped_macs
+        return issued / (self.cycles * self.num_pes) if self.cycles else 0.0
 
     @property
     def pj_per_mac(self) -> float:
@@ -90,7 +93,8 @@ class Stats:
                      self.num_pes, max(self.used_pes, other.used_pes), self.area_um2,
                      self.mac_energy_pj + other.mac_energy_pj,
                      self.network_energy_pj + other.network_energy_pj,
-                     self.static_energy_pj + other.static_energy_pj, self.clock_hz, levels)
+                     self.static_energy_pj + other.static_energy_pj, self.clock_hz, levels,
+                     self.skipped_macs + other.skipped_macs)
 
     def _repr_html_(self) -> str:
         from picojoule.display import result_html
@@ -118,6 +122,7 @@ class Stats:
     def to_dict(self) -> dict[str, Any]:
         return {
             "arch": self.arch, "layer": self.layer, "macs": self.macs,
+            "skipped_macs": self.skipped_macs,
             "energy_pj": self.energy_pj, "pj_per_mac": self.pj_per_mac, "cycles": self.cycles,
             "seconds": self.seconds, "utilization": self.utilization,
             "used_pes": self.used_pes, "num_pes": self.num_pes, "area_um2": self.area_um2,
@@ -147,6 +152,7 @@ class BatchStats:
     area_um2: float
     keeps: tuple[frozenset[str], ...]  # per level, after the batch's bypass choice
     sparse: SparseCounts | None = None  # gated/skipped/metadata counts when sparsity is on
+    issued_fraction: float = 1.0  # share of the MACs that take a compute slot (skipping)
 
     def __len__(self) -> int:
         return int(self.energy_pj.shape[0])
@@ -163,7 +169,8 @@ class BatchStats:
         if first.sparse is not None:
             sparse = type(first.sparse).concat([p.sparse for p in parts if p.sparse is not None])
         return cls(layer=first.layer, arch=first.arch, area_um2=first.area_um2,
-                   keeps=first.keeps, sparse=sparse, **arrays)
+                   keeps=first.keeps, sparse=sparse, issued_fraction=first.issued_fraction,
+                   **arrays)
 
     @property
     def edp(self) -> np.ndarray:
@@ -182,4 +189,5 @@ class BatchStats:
                      float(self.cycles[i]), self.arch.num_pes, int(self.used_pes[i]),
                      float(self.area_um2), float(self.mac_energy_pj[i]),
                      float(self.network_energy_pj[i]), float(self.static_energy_pj[i]),
-                     self.arch.clock_hz, levels)
+                     self.arch.clock_hz, levels,
+                     self.layer.macs * (1.0 - self.issued_fraction))
