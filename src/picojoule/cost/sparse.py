@@ -146,9 +146,55 @@ def format_per_tile(fmt: OperandFormat, span: np.ndarray,
     return units, bits
 
 
+NO_LOOP = 1 << 40  # ``loop_keys`` of a dim without a non-unit loop in the tile
+
+
+def loop_keys(temporal: np.ndarray, spatial: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """(L, D, B) position of each dim's outermost non-unit loop in the tile of each level
+    (its own loops and those below; a level's temporal loops outside its spatial ones), or
+    ``NO_LOOP`` when the tile has none: the key that orders a format's ranks by the loop nest,
+    as Sparseloop builds a tile's fiber tree. ``order`` (L, D, B) lists dims outer -> inner."""
+    L, D, B = temporal.shape
+    slot = np.empty_like(order)
+    np.put_along_axis(slot, order, np.broadcast_to(np.arange(D)[None, :, None], order.shape),
+                      axis=1)
+    base = (2 * D * np.arange(L))[:, None, None]
+    none = NO_LOOP
+    pos = np.minimum(np.where(temporal > 1, base + slot, none),
+                     np.where(spatial > 1, base + D + np.arange(D)[None, :, None], none))
+    return np.minimum.accumulate(pos[::-1], axis=0)[::-1]
+
+
+def rank_order(terms: tuple[tuple[tuple[int, int], ...], ...], span: np.ndarray,
+               keys: np.ndarray) -> np.ndarray:
+    """Tile extents ``span`` (X, B) of an operand reordered outer -> inner by the loop nest:
+    each axis at its dims' outermost non-unit loop (``keys`` (D, B) from ``loop_keys`` at the
+    level); axes without one (extent 1) go outermost, in declared order."""
+    if span.shape[0] < 2:
+        return span
+    key = np.stack([np.min([keys[d] for d, _ in axis], axis=0) if axis else
+                    np.full(keys.shape[-1], NO_LOOP) for axis in terms])
+    key = np.where(key == NO_LOOP, -1, key)
+    return np.take_along_axis(span, np.argsort(key, axis=0, kind="stable"), axis=0)
+
+
+@dataclass(frozen=True)
+class RankOrder:
+    """How a batch's tiles order their axes for a format: by the loop nest (``keys`` (L, D,
+    B) from ``loop_keys``), or as declared (``keys`` None: before loop orders are chosen)."""
+
+    terms: tuple[tuple[tuple[tuple[int, int], ...], ...], ...]  # per operand, per axis
+    keys: np.ndarray | None
+
+    def ordered(self, op_index: int, level: int, span: np.ndarray) -> np.ndarray:
+        if self.keys is None:
+            return span
+        return rank_order(self.terms[op_index], span, self.keys[level])
+
+
 def tile_bits(op_index: int, layer: Layer, fmt: OperandFormat, span: np.ndarray,
               bits: np.ndarray) -> np.ndarray:
-    """Bits a compressed tile of extents ``span`` (X, B) reserves: ``capacity`` non-zeros at
+    """Bits a compressed tile of extents ``span`` (X, B, ranks ordered) reserves: ``capacity`` non-zeros at
     ``bits`` (B,) each plus the format's metadata. The cost model's capacity check and the
     mapper's pruning (``cost.storage.usage_bits``) both ask here."""
     model = model_of(layer.operands[op_index])
@@ -172,10 +218,12 @@ def _innermost_keeper(arch: Arch, keeps: tuple[frozenset[str], ...], name: str,
 
 
 def apply(layer: Layer, arch: Arch, keeps: tuple[frozenset[str], ...], span_of: list[np.ndarray],
-          counts: np.ndarray, bits: np.ndarray, used_bits: np.ndarray, read_pj_bit: np.ndarray,
+          ranks: RankOrder, counts: np.ndarray, bits: np.ndarray, used_bits: np.ndarray,
+          read_pj_bit: np.ndarray,
           write_pj_bit: np.ndarray) -> tuple[np.ndarray, np.ndarray, SparseCounts, float]:
     """Actual counts (L, O, 3, B), used bits (L, B), the sparse counts, and the fraction of
-    MAC energy that remains. ``span_of[o]`` is (X, L, B) tile extents."""
+    MAC energy that remains. ``span_of[o]`` is (X, L, B) tile extents in declared axis
+    order; ``ranks`` orders them by the loop nest for the formats."""
     check(layer, arch)
     L, n_ops, _, B = counts.shape
     out_o = layer.operands.index(layer.output)
@@ -205,11 +253,11 @@ def apply(layer: Layer, arch: Arch, keeps: tuple[frozenset[str], ...], span_of: 
             out[lv, o, 0] *= dens[o] if child is None else _kept(models[o], tiles[o][child])
             out[lv, o, 1] *= _kept(models[o], tiles[o][lv])
             out[lv, o, 2] *= dens[o]
-            units, mbits = format_per_tile(fmt, span_of[o][:, lv], models[o])
+            span = ranks.ordered(o, lv, span_of[o][:, lv])
+            units, mbits = format_per_tile(fmt, span, models[o])
             nnz = np.maximum(occupancy(models[o], tiles[o][lv]), 1e-12)
             per_tile[(lv, o)] = (units / nnz, mbits / nnz, nnz)
-            used[lv] += tile_bits(o, layer, fmt, span_of[o][:, lv], bits[lv, o]) \
-                - tiles[o][lv] * bits[lv, o]
+            used[lv] += tile_bits(o, layer, fmt, span, bits[lv, o]) - tiles[o][lv] * bits[lv, o]
             if lv == innermost[o] and o != out_o:
                 exploited.add(o)
                 any_skip = True

@@ -121,14 +121,21 @@ def tile_extents(temporal: np.ndarray, spatial: np.ndarray) -> np.ndarray:
 
 
 def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarray,
-               keeps: tuple[frozenset[str], ...]) -> np.ndarray:
+               keeps: tuple[frozenset[str], ...], order: np.ndarray | None = None) -> np.ndarray:
     """(B, L, O) bits each operand's tile takes at each level that keeps it, for (B, L, D)
-    temporal and spatial (X * Y) factors; what a level's capacity is checked against."""
+    temporal and spatial (X * Y) factors; what a level's capacity is checked against. A
+    compressed format's ranks follow the loop ``order`` (B, L, D), or the declared axis order
+    without it (the mapper's pruning before it picks orders)."""
     T = np.ascontiguousarray(temporal.transpose(1, 2, 0))
-    E = tile_extents(T, np.ascontiguousarray(spatial.transpose(1, 2, 0)))
+    S = np.ascontiguousarray(spatial.transpose(1, 2, 0))
+    E = tile_extents(T, S)
     L, _D, B = T.shape
+    consts = operand_consts(layer, arch)
+    keys = None if order is None or not sparse.enabled(arch) else \
+        sparse.loop_keys(T, S, np.ascontiguousarray(order.transpose(1, 2, 0)))
+    ranks = sparse.RankOrder(tuple(k.terms for k in consts), keys)
     out = np.zeros((B, L, len(layer.operands)))
-    for o, (op, k) in enumerate(zip(layer.operands, operand_consts(layer, arch), strict=True)):
+    for o, (op, k) in enumerate(zip(layer.operands, consts, strict=True)):
         span = spans(k.terms, E)  # (X, L, B)
         tile = span.prod(axis=0)  # (L, B)
         if k.window is not None:
@@ -139,5 +146,5 @@ def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarr
             if op.name in keeps[lv]:
                 fmt = sparse.compressed_format(arch, lv, op.name)  # per-rank formats
                 out[:, lv, o] = used[lv] if fmt is None else \
-                    sparse.tile_bits(o, layer, fmt, span[:, lv], bits[lv])
+                    sparse.tile_bits(o, layer, fmt, ranks.ordered(o, lv, span[:, lv]), bits[lv])
     return out

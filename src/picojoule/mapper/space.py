@@ -128,7 +128,7 @@ class MappingSpace:
     def usage_bits(self, batch: MappingBatch) -> np.ndarray:
         """Bits of each operand's tile at each level that keeps it (B, L, O)."""
         return usage_bits(self.layer, self.arch, batch.temporal,
-                          batch.spatial_x * batch.spatial_y, batch.keeps)
+                          batch.spatial_x * batch.spatial_y, batch.keeps, batch.order)
 
     def usage_from_factors(self, factors: np.ndarray,
                            keeps: tuple[frozenset[str], ...]) -> np.ndarray:
