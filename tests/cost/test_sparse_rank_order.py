@@ -50,6 +50,10 @@ def test_ranks_follow_the_loop_order(make_arch, loops, metadata_words):
     used = usage_bits(LAYER, a, batch.temporal, batch.spatial_x * batch.spatial_y,
                       batch.keeps, batch.order)
     assert used[0, 1, w] == pytest.approx(16 * 8 + metadata_words * 4)
+    # before the loop order is known (pruning), the fewest over rank orders: N, K's 21 words
+    fewest = usage_bits(LAYER, a, batch.temporal, batch.spatial_x * batch.spatial_y,
+                        batch.keeps)
+    assert fewest[0, 1, w] == pytest.approx(16 * 8 + 21 * 4)
 
 
 def test_rank_order_puts_unit_axes_outermost_and_reads_spatial_loops():

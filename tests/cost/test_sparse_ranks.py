@@ -201,9 +201,13 @@ def test_mapper_pruning_and_cost_model_agree_on_compressed_tiles(make_arch):
     batch = random_mappings(layer, a, 200, np.random.default_rng(0))
     st = evaluate_batch(layer, a, batch, energy_model(a, layer))
     pruned = usage_bits(layer, a, batch.temporal, batch.spatial_x * batch.spatial_y,
-                        batch.keeps)
-    # one implementation: the bits the mapper prunes on are the bits the model checks
+                        batch.keeps, batch.order)
+    # one implementation: the bits the mapper checks are the bits the model checks
     assert np.allclose(pruned.sum(axis=2), st.used_bits)
+    # before loop orders are known, the fewest over rank orders: never more than any order
+    any_order = usage_bits(layer, a, batch.temporal, batch.spatial_x * batch.spatial_y,
+                           batch.keeps)
+    assert (any_order <= pruned + 1e-9).all() and (any_order < pruned - 1e-9).any()
     # and a compressed tile takes less than its dense self whenever it holds zeros
     dense = usage_bits(layer.with_density(inputs=1.0, weights=1.0), a, batch.temporal,
                        batch.spatial_x * batch.spatial_y, batch.keeps)

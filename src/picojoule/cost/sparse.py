@@ -30,6 +30,7 @@ Rules (expected values; Sparseloop prints them rounded to integers):
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -181,14 +182,12 @@ def rank_order(terms: tuple[tuple[tuple[int, int], ...], ...], span: np.ndarray,
 @dataclass(frozen=True)
 class RankOrder:
     """How a batch's tiles order their axes for a format: by the loop nest (``keys`` (L, D,
-    B) from ``loop_keys``), or as declared (``keys`` None: before loop orders are chosen)."""
+    B) from ``loop_keys``)."""
 
     terms: tuple[tuple[tuple[tuple[int, int], ...], ...], ...]  # per operand, per axis
-    keys: np.ndarray | None
+    keys: np.ndarray
 
     def ordered(self, op_index: int, level: int, span: np.ndarray) -> np.ndarray:
-        if self.keys is None:
-            return span
         return rank_order(self.terms[op_index], span, self.keys[level])
 
 
@@ -200,6 +199,15 @@ def tile_bits(op_index: int, layer: Layer, fmt: OperandFormat, span: np.ndarray,
     model = model_of(layer.operands[op_index])
     tile = span.prod(axis=0).astype(np.float64)
     return capacity(model, tile) * bits + format_per_tile(fmt, span, model)[1]
+
+
+def fewest_tile_bits(op_index: int, layer: Layer, fmt: OperandFormat, span: np.ndarray,
+                     bits: np.ndarray) -> np.ndarray:
+    """``tile_bits`` under the rank order that takes the fewest: what a tile needs whatever
+    the loop order (the mapper prunes tilings on it before it picks loop orders)."""
+    perms = itertools.permutations(range(span.shape[0]))
+    return functools.reduce(np.minimum, (tile_bits(op_index, layer, fmt, span[list(p)], bits)
+                                         for p in perms))
 
 
 def compressed_format(arch: Arch, level: int, operand: str) -> OperandFormat | None:

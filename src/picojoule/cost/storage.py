@@ -124,16 +124,17 @@ def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarr
                keeps: tuple[frozenset[str], ...], order: np.ndarray | None = None) -> np.ndarray:
     """(B, L, O) bits each operand's tile takes at each level that keeps it, for (B, L, D)
     temporal and spatial (X * Y) factors; what a level's capacity is checked against. A
-    compressed format's ranks follow the loop ``order`` (B, L, D), or the declared axis order
-    without it (the mapper's pruning before it picks orders)."""
+    compressed format's ranks follow the loop ``order`` (B, L, D); without it, the rank
+    order that takes the fewest bits (a bound for any order: the mapper's pruning before it
+    picks orders; the cost model then checks the order it costs)."""
     T = np.ascontiguousarray(temporal.transpose(1, 2, 0))
     S = np.ascontiguousarray(spatial.transpose(1, 2, 0))
     E = tile_extents(T, S)
     L, _D, B = T.shape
     consts = operand_consts(layer, arch)
-    keys = None if order is None or not sparse.enabled(arch) else \
-        sparse.loop_keys(T, S, np.ascontiguousarray(order.transpose(1, 2, 0)))
-    ranks = sparse.RankOrder(tuple(k.terms for k in consts), keys)
+    ranks = None if order is None or not sparse.enabled(arch) else sparse.RankOrder(
+        tuple(k.terms for k in consts),
+        sparse.loop_keys(T, S, np.ascontiguousarray(order.transpose(1, 2, 0))))
     out = np.zeros((B, L, len(layer.operands)))
     for o, (op, k) in enumerate(zip(layer.operands, consts, strict=True)):
         span = spans(k.terms, E)  # (X, L, B)
@@ -145,6 +146,11 @@ def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarr
         for lv in range(L):
             if op.name in keeps[lv]:
                 fmt = sparse.compressed_format(arch, lv, op.name)  # per-rank formats
-                out[:, lv, o] = used[lv] if fmt is None else \
-                    sparse.tile_bits(o, layer, fmt, ranks.ordered(o, lv, span[:, lv]), bits[lv])
+                if fmt is None:
+                    out[:, lv, o] = used[lv]
+                elif ranks is None:
+                    out[:, lv, o] = sparse.fewest_tile_bits(o, layer, fmt, span[:, lv], bits[lv])
+                else:
+                    out[:, lv, o] = sparse.tile_bits(o, layer, fmt,
+                                                     ranks.ordered(o, lv, span[:, lv]), bits[lv])
     return out

@@ -96,7 +96,8 @@ class MappingSpace:
 
     def fits(self, factors: np.ndarray, bypass: int) -> np.ndarray:
         """Mappings whose tiles fit every capacity and whose unrollings fit every fan-out
-        (the cost model's ``valid``, computed without costing: the pruning step)."""
+        (the cost model's ``valid``, computed without costing: the pruning step; a compressed
+        tile counted at its fewest bits over rank orders, since its loop order comes later)."""
         ok = np.ones(len(factors), dtype=bool)
         for s, kind in enumerate(self.slot_kind):
             if kind != TEMPORAL:
