@@ -155,7 +155,7 @@ def loop_keys(temporal: np.ndarray, spatial: np.ndarray, order: np.ndarray) -> n
     (its own loops and those below; a level's temporal loops outside its spatial ones), or
     ``NO_LOOP`` when the tile has none: the key that orders a format's ranks by the loop nest,
     as Sparseloop builds a tile's fiber tree. ``order`` (L, D, B) lists dims outer -> inner."""
-    L, D, B = temporal.shape
+    L, D, _ = temporal.shape
     slot = np.empty_like(order)
     np.put_along_axis(slot, order, np.broadcast_to(np.arange(D)[None, :, None], order.shape),
                       axis=1)
@@ -193,9 +193,9 @@ class RankOrder:
 
 def tile_bits(op_index: int, layer: Layer, fmt: OperandFormat, span: np.ndarray,
               bits: np.ndarray) -> np.ndarray:
-    """Bits a compressed tile of extents ``span`` (X, B, ranks ordered) reserves: ``capacity`` non-zeros at
-    ``bits`` (B,) each plus the format's metadata. The cost model's capacity check and the
-    mapper's pruning (``cost.storage.usage_bits``) both ask here."""
+    """Bits a compressed tile of extents ``span`` (X, B; axes in rank order) reserves:
+    ``capacity`` non-zeros at ``bits`` (B,) each plus the format's metadata. The cost model's
+    capacity check and the mapper's pruning (``cost.storage.usage_bits``) both ask here."""
     model = model_of(layer.operands[op_index])
     tile = span.prod(axis=0).astype(np.float64)
     return capacity(model, tile) * bits + format_per_tile(fmt, span, model)[1]
