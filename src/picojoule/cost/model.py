@@ -29,6 +29,7 @@ import numpy as np
 
 from picojoule.arch.spec import Arch
 from picojoule.cost import sparse
+from picojoule.cost.ranks import RankOrder
 from picojoule.cost.energy import EnergyModel
 from picojoule.cost.stats import BatchStats
 from picojoule.cost.storage import operand_consts, spans, stored_bits, tile_extents
@@ -292,8 +293,8 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
     sp = None
     if sparse.enabled(arch):  # per-rank formats, gating and skipping (picojoule.cost.sparse)
         width = np.array([lv.width_bits for lv in energy.levels], dtype=np.float64)
-        ranks = sparse.RankOrder(tuple(k.terms for k in operand_consts(layer, arch)),
-                                 sparse.loop_keys(nest.T, nest.S, nest.d_seq.reshape(nest.T.shape)))
+        ranks = RankOrder.of(tuple(k.terms for k in operand_consts(layer, arch)),
+                             nest.T, nest.S, nest.d_seq.reshape(nest.T.shape))
         counts, used_bits, sp, exploit = sparse.apply(
             layer, arch, batch.keeps, span_of, ranks, counts, op_bits, used_bits,
             np.array([lv.read_pj for lv in energy.levels]) / width,

@@ -38,6 +38,7 @@ import numpy as np
 
 from picojoule.arch.sparse import LevelSparse, OperandFormat, check_rank_counts
 from picojoule.arch.spec import Arch
+from picojoule.cost.ranks import RankOrder, tileable
 from picojoule.errors import Collector
 from picojoule.workload.density import DensityModel, FixedStructured, model_of
 from picojoule.workload.einsum import Layer
@@ -52,7 +53,10 @@ def check(layer: Layer, arch: Arch) -> None:
     """What only the pair can tell: every format fits its operand's rank count."""
     c = Collector(arch.name)
     check_rank_counts(c, tuple((lv.name, lv.sparse) for lv in arch.levels),
-                      {op.name: len(op.axes) for op in layer.operands})
+                      {op.name: len(op.axes) for op in layer.operands},
+                      frozenset(op.name for op in layer.operands if op.window is None and
+                                tileable(tuple(tuple((0, t.coeff) for t in axis)
+                                               for axis in op.axes))))
     first_order = [f"{lv.name}.sparse_format" for lv in arch.levels if lv.sparse_format != "none"]
     if arch.compute.sparse_action != "none":
         first_order.append("compute.sparse_action")
@@ -147,50 +151,6 @@ def format_per_tile(fmt: OperandFormat, span: np.ndarray,
     return units, bits
 
 
-NO_LOOP = 1 << 40  # ``loop_keys`` of a dim without a non-unit loop in the tile
-
-
-def loop_keys(temporal: np.ndarray, spatial: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """(L, D, B) position of each dim's outermost non-unit loop in the tile of each level
-    (its own loops and those below; a level's temporal loops outside its spatial ones), or
-    ``NO_LOOP`` when the tile has none: the key that orders a format's ranks by the loop nest,
-    as Sparseloop builds a tile's fiber tree. ``order`` (L, D, B) lists dims outer -> inner."""
-    L, D, _ = temporal.shape
-    slot = np.empty_like(order)
-    np.put_along_axis(slot, order, np.broadcast_to(np.arange(D)[None, :, None], order.shape),
-                      axis=1)
-    base = (2 * D * np.arange(L))[:, None, None]
-    none = NO_LOOP
-    pos = np.minimum(np.where(temporal > 1, base + slot, none),
-                     np.where(spatial > 1, base + D + np.arange(D)[None, :, None], none))
-    return np.minimum.accumulate(pos[::-1], axis=0)[::-1]
-
-
-def rank_order(terms: tuple[tuple[tuple[int, int], ...], ...], span: np.ndarray,
-               keys: np.ndarray) -> np.ndarray:
-    """Tile extents ``span`` (X, B) of an operand reordered outer -> inner by the loop nest:
-    each axis at its dims' outermost non-unit loop (``keys`` (D, B) from ``loop_keys`` at the
-    level); axes without one (extent 1) go outermost, in declared order."""
-    if span.shape[0] < 2:
-        return span
-    key = np.stack([np.min([keys[d] for d, _ in axis], axis=0) if axis else
-                    np.full(keys.shape[-1], NO_LOOP) for axis in terms])
-    key = np.where(key == NO_LOOP, -1, key)
-    return np.take_along_axis(span, np.argsort(key, axis=0, kind="stable"), axis=0)
-
-
-@dataclass(frozen=True)
-class RankOrder:
-    """How a batch's tiles order their axes for a format: by the loop nest (``keys`` (L, D,
-    B) from ``loop_keys``)."""
-
-    terms: tuple[tuple[tuple[tuple[int, int], ...], ...], ...]  # per operand, per axis
-    keys: np.ndarray
-
-    def ordered(self, op_index: int, level: int, span: np.ndarray) -> np.ndarray:
-        return rank_order(self.terms[op_index], span, self.keys[level])
-
-
 def tile_bits(op_index: int, layer: Layer, fmt: OperandFormat, span: np.ndarray,
               bits: np.ndarray) -> np.ndarray:
     """Bits a compressed tile of extents ``span`` (X, B; axes in rank order) reserves:
@@ -204,7 +164,10 @@ def tile_bits(op_index: int, layer: Layer, fmt: OperandFormat, span: np.ndarray,
 def fewest_tile_bits(op_index: int, layer: Layer, fmt: OperandFormat, span: np.ndarray,
                      bits: np.ndarray) -> np.ndarray:
     """``tile_bits`` under the rank order that takes the fewest: what a tile needs whatever
-    the loop order (the mapper prunes tilings on it before it picks loop orders)."""
+    the loop order (the mapper prunes tilings on it before it picks loop orders). A format
+    with more ranks than axes (ranks split by the tiling): its non-zeros alone."""
+    if len(fmt.ranks) > span.shape[0]:
+        return capacity(model_of(layer.operands[op_index]), span.prod(axis=0)) * bits
     perms = itertools.permutations(range(span.shape[0]))
     return functools.reduce(np.minimum, (tile_bits(op_index, layer, fmt, span[list(p)], bits)
                                          for p in perms))
@@ -261,7 +224,7 @@ def apply(layer: Layer, arch: Arch, keeps: tuple[frozenset[str], ...], span_of: 
             out[lv, o, 0] *= dens[o] if child is None else _kept(models[o], tiles[o][child])
             out[lv, o, 1] *= _kept(models[o], tiles[o][lv])
             out[lv, o, 2] *= dens[o]
-            span = ranks.ordered(o, lv, span_of[o][:, lv])
+            span = ranks.extents(o, lv, span_of[o][:, lv], len(fmt.ranks))
             units, mbits = format_per_tile(fmt, span, models[o])
             nnz = np.maximum(occupancy(models[o], tiles[o][lv]), 1e-12)
             per_tile[(lv, o)] = (units / nnz, mbits / nnz, nnz)

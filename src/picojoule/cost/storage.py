@@ -16,6 +16,7 @@ import numpy as np
 
 from picojoule.arch.spec import Arch
 from picojoule.cost import sparse
+from picojoule.cost.ranks import RankOrder
 from picojoule.cost.window import WindowTable
 from picojoule.workload.einsum import Layer, Operand
 
@@ -132,9 +133,8 @@ def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarr
     E = tile_extents(T, S)
     L, _D, B = T.shape
     consts = operand_consts(layer, arch)
-    ranks = None if order is None or not sparse.enabled(arch) else sparse.RankOrder(
-        tuple(k.terms for k in consts),
-        sparse.loop_keys(T, S, np.ascontiguousarray(order.transpose(1, 2, 0))))
+    ranks = None if order is None or not sparse.enabled(arch) else RankOrder.of(
+        tuple(k.terms for k in consts), T, S, np.ascontiguousarray(order.transpose(1, 2, 0)))
     out = np.zeros((B, L, len(layer.operands)))
     for o, (op, k) in enumerate(zip(layer.operands, consts, strict=True)):
         span = spans(k.terms, E)  # (X, L, B)
@@ -151,6 +151,6 @@ def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarr
                 elif ranks is None:
                     out[:, lv, o] = sparse.fewest_tile_bits(o, layer, fmt, span[:, lv], bits[lv])
                 else:
-                    out[:, lv, o] = sparse.tile_bits(o, layer, fmt,
-                                                     ranks.ordered(o, lv, span[:, lv]), bits[lv])
+                    ext = ranks.extents(o, lv, span[:, lv], len(fmt.ranks))
+                    out[:, lv, o] = sparse.tile_bits(o, layer, fmt, ext, bits[lv])
     return out
