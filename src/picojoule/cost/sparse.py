@@ -14,7 +14,9 @@ Rules (expected values; Sparseloop prints them rounded to integers):
   ``capacity(tile)`` non-zeros (at the model's confidence) plus the format's metadata.
 * **Metadata.** Per tile, each rank (outermost first, ``fibers`` present fibers of ``size``
   coordinates, ``nonempty`` of them non-empty) carries: U nothing; B ``fibers * size`` bits;
-  RLE and CP one word per non-empty coordinate; UOP ``fibers * (size + 1)`` offset words.
+  RLE and CP one word per non-empty coordinate (at the leaf rank: per non-zero of the tile);
+  UOP ``fibers * (size + 1)`` offset words. Ranks follow the loop nest
+  (``picojoule.cost.ranks``).
   Every traversal of a tile's non-zeros reads the whole format once: metadata moved =
   non-zero data moved / non-zeros per tile x metadata per tile.
 * **Actions.** ``gate``/``skip`` of ``target`` conditioned on operands ``C`` act on the target's
@@ -136,8 +138,8 @@ def format_per_tile(fmt: OperandFormat, span: np.ndarray,
     bits = np.zeros_like(fibers)
     for i, (kind, size) in enumerate(zip(fmt.ranks, sizes, strict=True)):
         below = np.prod(sizes[i + 1:], axis=0) if i + 1 < r else np.ones_like(size)
-        if i + 1 == r:  # leaf rank: the non-zeros of each present fiber
-            nonempty = fibers * occupancy(model, size)
+        if i + 1 == r:  # leaf rank: one coordinate per non-zero of the tile
+            nonempty = occupancy(model, span.prod(axis=0))
         else:
             nonempty = fibers * size * (1.0 - prob_empty(model, below))
         if kind == "B":
