@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from picojoule.cost import energy_model, evaluate_batch
-from picojoule.cost.sparse import loop_keys, rank_order
+from picojoule.cost.ranks import RankOrder, axes_in_loop_order
 from picojoule.cost.storage import usage_bits
 from picojoule.mapping import parse_mapping
 from picojoule.mapping.batch import batch_of_one
@@ -64,8 +64,33 @@ def test_rank_order_puts_unit_axes_outermost_and_reads_spatial_loops():
     S = np.array([[[1], [4], [1]]])
     order = np.array([[[0], [2], [1]]])  # K, M, N outer -> inner
     terms = (((0, 1),), ((1, 1),))  # axis 0 = K, axis 1 = N
-    span = np.array([[8], [4]])
-    assert rank_order(terms, span, loop_keys(T, S, order)[0])[:, 0].tolist() == [8, 4]
-    S_unit = np.ones_like(S)
-    assert rank_order(terms, np.array([[8], [1]]),
-                      loop_keys(T, S_unit, order)[0])[:, 0].tolist() == [1, 8]
+    keys = RankOrder.of((terms,), T, S, order).keys[0]
+    assert axes_in_loop_order(terms, np.array([[8], [4]]), keys)[:, 0].tolist() == [8, 4]
+    keys = RankOrder.of((terms,), T, np.ones_like(S), order).keys[0]
+    assert axes_in_loop_order(terms, np.array([[8], [1]]), keys)[:, 0].tolist() == [1, 8]
+
+
+TILED = gemm(M=1, N=8, K=8, psum_bits=8).with_density(weights=0.5)
+
+
+@pytest.mark.parametrize("ranks, metadata_words", [
+    # one rank per loop of the DRAM tile (the whole 8 x 8 B): N4 at DRAM, then K8, N2 at buf.
+    # UOP over N4: 5 offsets, 4 fibers; UOP over K8: 4 * (8 + 1) = 36 offsets, 32 fibers;
+    # CP over N2: one coordinate per non-zero of the tile, ceil(0.5 * 64) = 32. 73 words.
+    (["UOP", "UOP", "CP"], 5 + 36 + 32),
+    # one rank per axis: N's outermost loop (DRAM) is outside K's, so N then K:
+    # UOP over N8: 9 offsets; CP: 32 coordinates. 41 words.
+    (["UOP", "CP"], 9 + 32),
+])
+def test_formats_over_tiled_ranks(make_arch, ranks, metadata_words):
+    a = make_arch({"name": "DRAM", "kind": "dram",
+                   "sparse": {"weights": {"format": ranks, "metadata_bits": 4}}},
+                  {"name": "buf", "kind": "sram", "capacity_bits": 1 << 12})
+    batch = batch_of_one(parse_mapping("DRAM: N4\nbuf: K8 N2"), TILED, a)
+    st = evaluate_batch(TILED, a, batch, energy_model(a, TILED))
+    w = TILED.operands.index(TILED.operand("weights"))
+    assert st.sparse is not None
+    # buf's 16-weight tile is filled 4 times from DRAM: 64 dense reads, each tile moving
+    # its ceil(0.5 * 16) = 8 non-zeros -> 32; the 64-weight DRAM tile is traversed once
+    assert st.counts[0, 0, w, 0] == 32
+    assert st.sparse.metadata_units[0, w, 0, 0] == pytest.approx(metadata_words)
