@@ -29,8 +29,8 @@ import numpy as np
 
 from picojoule.arch.spec import Arch
 from picojoule.cost import sparse
-from picojoule.cost.ranks import RankOrder
 from picojoule.cost.energy import EnergyModel
+from picojoule.cost.ranks import RankOrder
 from picojoule.cost.stats import BatchStats
 from picojoule.cost.storage import operand_consts, spans, stored_bits, tile_extents
 from picojoule.cost.timing import TimingModel

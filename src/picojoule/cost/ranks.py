@@ -52,12 +52,17 @@ class RankOrder:
     terms: tuple[Terms, ...]  # per operand
     temporal: np.ndarray  # (L, D, B)
     spatial: np.ndarray  # (L, D, B)
-    positions: np.ndarray  # (2, L, D, B) from ``loop_positions``
+    order: np.ndarray  # (L, D, B) dims outer -> inner
 
     @classmethod
     def of(cls, terms: tuple[Terms, ...], temporal: np.ndarray, spatial: np.ndarray,
            order: np.ndarray) -> RankOrder:
-        return cls(terms, temporal, spatial, loop_positions(temporal, spatial, order))
+        return cls(terms, temporal, spatial, order)
+
+    @functools.cached_property
+    def positions(self) -> np.ndarray:
+        """(2, L, D, B) from ``loop_positions`` (computed when a format first asks)."""
+        return loop_positions(self.temporal, self.spatial, self.order)
 
     @functools.cached_property
     def keys(self) -> np.ndarray:
@@ -70,6 +75,8 @@ class RankOrder:
         """(R, B) extents of the tile's ranks outer -> inner, for a format of ``n_ranks``;
         ``span`` (X, B) is the tile's extent per declared axis."""
         terms = self.terms[op_index]
+        if n_ranks == 1:  # one rank over the flattened tile: any order gives the same
+            return span
         if n_ranks <= span.shape[0]:
             return axes_in_loop_order(terms, span, self.keys[level])
         dims = [axis[0][0] for axis in terms]
