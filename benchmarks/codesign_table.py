@@ -73,56 +73,59 @@ def show(p: Point, metric: str) -> str:
     return f"{p.label[:60]:<60} {metric} {p.metric:.4f}  {p.energy_uj:10.3f} uJ"
 
 
-def report_pruning(ea: PruningRun, mag: PruningRun, bound: Point, m: str,
-                   ft: int) -> tuple[float, float, float]:
-    print(f"\n(a) pruning, floor {m} >= {ea.floor:.4f} (dense INT8 {ea.dense.metric:.4f}, "
-          f"{ea.dense.energy_uj:.3f} uJ), fine-tuning {ft} steps per point, "
+def ratio(run_: PruningRun, mag: PruningRun) -> float:
+    return run_.saved_pj / mag.saved_pj if mag.saved_pj > 0 else float("inf")
+
+
+def report_pruning(runs: list[PruningRun], mag: PruningRun, bound: Point, m: str,
+                   ft: int, batch: int = 1) -> tuple[list[float], float]:
+    dense = mag.dense
+    print(f"\n(a) pruning at batch {batch}, floor {m} >= {mag.floor:.4f} (dense INT8 "
+          f"{dense.metric:.4f}, {dense.energy_uj:.3f} uJ), fine-tuning {ft} steps per point, "
           f"sparsity grid {STEPS}")
-    for run_ in (ea, mag):
+    for run_ in (*runs, mag):
         for p in run_.path:
-            print(f"  {run_.method:<13}{show(p, m)}")
-    eq = min(ea.best.metric, mag.best.metric)
-    ratio_a = ea.saved_pj / mag.saved_pj if mag.saved_pj > 0 else float("inf")
+            print(f"  {run_.method:<24}{show(p, m)}")
     print("  per layer (energy, weight density):")
-    for tag, p in (("dense", ea.dense), ("energy-aware", ea.best), ("magnitude", mag.best),
-                   (f"bound ({bound.label})", bound)):
-        print(f"    {tag:<26} {p.energy_uj:8.3f} uJ  {per_layer(p)}")
-    cap = max_saving_ratio(ea.dense.energy_pj, bound.energy_pj, mag.best.energy_pj)
-    print(f"  energy-aware: {ea.best.metric:.4f} at {ea.best.energy_uj:.3f} uJ "
-          f"(saved {ea.saved_pj / 1e6:.3f} uJ); magnitude: {mag.best.metric:.4f} at "
-          f"{mag.best.energy_uj:.3f} uJ (saved {mag.saved_pj / 1e6:.3f} uJ); "
-          f"ratio of energy saved {ratio_a:.2f}x (goal >= 1.3x); the most any pruning on "
-          f"this grid could save is {(ea.dense.energy_pj - bound.energy_pj) / 1e6:.3f} uJ "
-          f"-> at most {cap:.2f}x")
-    return ratio_a, eq, cap
+    for tag, p in (("dense", dense), *((r.method, r.best) for r in runs),
+                   ("magnitude", mag.best), (f"bound ({bound.label})", bound)):
+        print(f"    {tag:<26} {p.metric:.4f} {p.energy_uj:8.3f} uJ  {per_layer(p)}")
+    cap = max_saving_ratio(dense.energy_pj, bound.energy_pj, mag.best.energy_pj)
+    for r in runs:
+        print(f"  {r.method}: {r.best.metric:.4f} at {r.best.energy_uj:.3f} uJ (saved "
+              f"{r.saved_pj / 1e6:.3f} uJ) -> {ratio(r, mag):.2f}x magnitude's saving")
+    print(f"  magnitude: {mag.best.metric:.4f} at {mag.best.energy_uj:.3f} uJ (saved "
+          f"{mag.saved_pj / 1e6:.3f} uJ); the most any pruning on this grid could save is "
+          f"{(dense.energy_pj - bound.energy_pj) / 1e6:.3f} uJ -> at most {cap:.2f}x "
+          "(goal >= 1.3x)")
+    return [ratio(r, mag) for r in runs], cap
 
 
-def batch_bound(task: Task, arch_name: str, out: Path, mag: PruningRun, ft: int,
-                batch: int, max_drop: float) -> None:
-    """Both methods again with ``batch`` images per inference call (fc weights fetched once
-    per batch), where the energy moves to the convolutions: Yang et al.'s situation. The
-    metric does not depend on the batch, so the task keeps its name (metrics are read back
-    from the store) and the arch is renamed (the points are new)."""
+def pruning(cd: Codesign, max_drop: float) -> tuple[list[PruningRun], PruningRun, Point]:
+    """Energy-aware pruning in both orders, magnitude pruning, and the grid's bound."""
+    runs = [energy_aware_pruning(cd, max_drop, order=o) for o in ("consumed", "removed")]
+    return runs, magnitude_pruning(cd, max_drop), saving_bound(cd)
+
+
+def batch_bound(task: Task, arch_name: str, out: Path, ft: int, batch: int,
+                max_drop: float, m: str) -> tuple[list[float], float]:
+    """The pruning comparison again with ``batch`` images per inference call (fc weights
+    fetched once per batch), where the energy moves to the convolutions: Yang et al.'s
+    situation. The metric does not depend on the batch, so the task keeps its name (metrics
+    are read back from the store) and the arch is renamed (the points are new)."""
     maps, store = default_cache(out)
     tb = dataclasses.replace(task, example_inputs=(torch.zeros(batch, *task.example_inputs[0]
                                                                .shape[1:]),))
     arch = dataclasses.replace(load_preset(arch_name), name=f"{arch_name}-batch{batch}")
     cd = Codesign(tb, arch, cache_dir=maps, store=store, fine_tune_steps=ft)
-    ea_b, mag_b = energy_aware_pruning(cd, max_drop), magnitude_pruning(cd, max_drop)
-    bound = saving_bound(cd)
-    print(f"  batch {batch}, uJ per image (layers: per batch of {batch}):")
-    for tag, p in (("dense", ea_b.dense), ("energy-aware", ea_b.best),
-                   ("magnitude", mag_b.best), ("bound", bound)):
-        print(f"    {tag:<13} {p.metric:.4f} {p.energy_uj / batch:8.3f} uJ  {per_layer(p)}")
-    ratio = ea_b.saved_pj / mag_b.saved_pj if mag_b.saved_pj > 0 else float("inf")
-    cap = max_saving_ratio(ea_b.dense.energy_pj, bound.energy_pj, mag_b.best.energy_pj)
-    print(f"  batch {batch}: ratio of energy saved {ratio:.2f}x (at most {cap:.2f}x)")
+    runs, mag, bound = pruning(cd, max_drop)
+    return report_pruning(runs, mag, bound, m, ft, batch)
 
 
 def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
         ft_steps: int, n_random: int, groups: dict[str, list[str]] | None,
         ladder: tuple[tuple[int, str], ...], only: tuple[str, ...] = (),
-        prune: bool = True, batch: int = 0) -> dict:
+        prune: bool = True, batch: int = 0, act_bits: tuple[int, ...] = ()) -> dict:
     maps, store = default_cache(out)
     arch = load_preset(arch_name)
     cd = Codesign(task, arch, cache_dir=maps, store=store)
@@ -141,24 +144,26 @@ def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
     print(format_table(sweep, m))
     int8, vsq = by_name["int8"], by_name["int4-vsq"]
     # (b) mixed precision at equal accuracy (within tol of uniform INT8)
-    mp = mixed_precision(cd, int8.metric - tol, groups=groups, ladder=ladder_of(ladder))
+    mp = mixed_precision(cd, int8.metric - tol, groups=groups, ladder=ladder_of(ladder),
+                         act_bits=act_bits)
     best_mp = mp.best
     # (a) pruning with fine-tuning (when the task has training data)
     cd_ft = Codesign(task, arch, cache_dir=maps, store=store,
                      fine_tune_steps=ft_steps if task.fine_tune else 0)
-    ea = energy_aware_pruning(cd_ft, max_drop) if prune else None
-    mag = magnitude_pruning(cd_ft, max_drop) if prune else None
-    ratio_a, eq, cap_a = float("nan"), float("nan"), float("nan")
-    if ea is None or mag is None:
+    ratio_a, cap_a = [float("nan")] * 2, float("nan")
+    ratio_ab, cap_ab = [float("nan")] * 2, float("nan")
+    if not prune:
         print("\n(a) pruning: not run for this model (see docs/codesign.md)")
     else:
-        ratio_a, eq, cap_a = report_pruning(ea, mag, saving_bound(cd_ft), m,
-                                            cd_ft.fine_tune_steps)
+        runs, mag, bound = pruning(cd_ft, max_drop)
+        ratio_a, cap_a = report_pruning(runs, mag, bound, m, cd_ft.fine_tune_steps)
         if batch:
-            batch_bound(task, arch_name, out, mag, cd_ft.fine_tune_steps, batch, max_drop)
+            ratio_ab, cap_ab = batch_bound(task, arch_name, out, cd_ft.fine_tune_steps,
+                                           batch, max_drop, m)
     print(f"\n(b) mixed precision, floor {m} >= {int8.metric - tol:.4f} "
           f"(uniform INT8 {int8.metric:.4f} at {int8.energy_uj:.3f} uJ), ladder "
-          f"{' > '.join(rung_label(r) for r in ladder_of(ladder))}")
+          f"{' > '.join(rung_label(r) for r in ladder_of(ladder))}, activations "
+          f"{' > '.join(f'a{b}' for b in act_bits) or 'a8 only'}")
     for p in mp.path:
         print(f"  {'accepted':<12}{show(p, m)}")
     for p in mp.rejected:
@@ -173,7 +178,7 @@ def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
         f"{n} {p.metric:.4f} ({int8.energy_pj / p.energy_pj:.2f}x)" for n, p in lowest.items()))
     chosen = CodesignConfig.from_dict(best_mp.config)
     print("  best mixed: " + ", ".join(
-        f"{g}={rung_label(chosen.choice(members[0]))}"
+        f"{g}={rung_label(chosen.choice(members[0]))}a{chosen.choice(members[0]).act_bits}"
         for g, members in (groups or {n: [n] for n in task.layers()}).items()))
     print(f"    {best_mp.metric:.4f} at "
           f"{best_mp.energy_uj:.3f} uJ -> {ratio_b:.2f}x less energy than uniform INT8 "
@@ -189,7 +194,9 @@ def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
         print("  " + show(p, m))
     stem = out / f"{task.name}-{arch_name}"
     stem.with_suffix(".html").write_text(render_html(f"{task.name} on {arch_name}", points, m))
-    summary = {"a_energy_saved_ratio": ratio_a, "a_equal_metric": eq, "a_bound": cap_a,
+    summary = {"a_consumed": ratio_a[0], "a_removed": ratio_a[1], "a_bound": cap_a,
+               "a_batch": batch, "a_consumed_batch": ratio_ab[0], "a_removed_batch": ratio_ab[1],
+               "a_bound_batch": cap_ab,
                "b_mixed_vs_int8": ratio_b, "b_metric": best_mp.metric,
                "c_int4vsq_vs_int8": ratio_c, "seconds": time.perf_counter() - started}
     stem.with_suffix(".json").write_text(to_json(points, {"summary": summary}))
@@ -220,21 +227,24 @@ def main() -> None:
             kw = {"tol": 0.005, "max_drop": 0.02, "ft_steps": 0, "n_random": 0,
                   "groups": minilm_groups(task),
                   "ladder": ((6, "per_channel"), (4, "per_vector")),
-                  "only": ("fp32", "int8", "int6", "int4", "int4-vsq"), "prune": False}
+                  "only": ("fp32", "int8", "int6", "int4", "int4-vsq"), "prune": False,
+                  "act_bits": (6, 4)}
         else:
             task = mnist_task(model, eval_limit=2000)
             kw = {"tol": 0.005, "max_drop": 0.01, "ft_steps": 100, "n_random": 20,
-                  "groups": None, "batch": 16,
+                  "groups": None, "batch": 16, "act_bits": (6, 4),
                   "ladder": ((6, "per_channel"), (4, "per_vector"), (4, "per_channel"),
                              (3, "per_vector"), (3, "per_channel"), (2, "per_vector"))}
         for arch_name in args.archs.split(","):
             results[f"{model}/{arch_name}"] = run(task, arch_name, args.out, **kw)  # type: ignore[arg-type]
-    print("\nSummary: (a) energy saved, energy-aware / magnitude; (b) INT8 / mixed energy; "
-          "(c) INT8 / INT4-VSQ energy")
+    print("\nSummary: (a) energy saved, energy-aware (order consumed / removed) / magnitude, "
+          "with the grid's bound; (b) INT8 / mixed energy; (c) INT8 / INT4-VSQ energy")
     for key, s in results.items():
-        print(f"  {key:<22} (a) {s['a_energy_saved_ratio']:.2f}x (at most {s['a_bound']:.2f}x)"
-              f"  (b) {s['b_mixed_vs_int8']:.2f}x"
-              f"  (c) {s['c_int4vsq_vs_int8']:.2f}x  [{s['seconds']:.0f} s]")
+        print(f"  {key:<22} (a) {s['a_consumed']:.2f}x / {s['a_removed']:.2f}x (at most "
+              f"{s['a_bound']:.2f}x); batch {s['a_batch']}: {s['a_consumed_batch']:.2f}x / "
+              f"{s['a_removed_batch']:.2f}x (at most {s['a_bound_batch']:.2f}x)"
+              f"  (b) {s['b_mixed_vs_int8']:.2f}x  (c) {s['c_int4vsq_vs_int8']:.2f}x"
+              f"  [{s['seconds']:.0f} s]")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,13 @@ LOMA for the temporal mapping, optimizing energy. picojoule analyzes the same la
 same preset with static power and on-chip wire energy set to zero (ZigZag models neither),
 dataflow unconstrained, default budget, 2 worker processes.
 
+Both tools model the same hardware at the MAC: ZigZag (``access_same_data_considered_as_no_access``,
+on in its API) reads an input operand from its innermost memory only when it changes -- once
+per run of innermost temporal loops that do not index it, when one port word carries what
+the MACs below take per cycle -- so the compared presets set ``compute.operand_latch:
+[inputs, weights]``, which makes picojoule count the same (docs/cost-model.md). ZigZag holds
+no output at the MAC (every MAC updates the innermost output memory), nor does picojoule.
+
 Three presets by default (``--archs eyeriss tpu-v1 nvdla-small``); ``--padding any`` lets
 picojoule also pad bounds below an array axis. Each distinct ResNet-18 layer runs in ZigZag
 once (its time for the whole network would be larger: it does not deduplicate repeated
@@ -82,11 +89,13 @@ def ensure_peer() -> Path:
 
 
 def comparison_arch(name: str = "eyeriss") -> Arch:
-    """A preset without what ZigZag does not model: static power, on-chip wire energy."""
+    """A preset without what ZigZag does not model (static power, on-chip wire energy) and
+    with what it assumes (input operands latched at the MAC: ``compute.operand_latch``)."""
     arch = load_preset(name)
     levels = tuple(dataclasses.replace(lv, fanout=dataclasses.replace(lv.fanout, pe_pitch_um=0.0))
                    for lv in arch.levels)
-    return dataclasses.replace(arch, levels=levels, static_power_mw=0.0,
+    compute = dataclasses.replace(arch.compute, operand_latch=frozenset({"inputs", "weights"}))
+    return dataclasses.replace(arch, levels=levels, compute=compute, static_power_mw=0.0,
                                wire_energy_pj_per_bit_mm=0.0)
 
 

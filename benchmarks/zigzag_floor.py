@@ -1,14 +1,19 @@
 """A lower bound on any mapping's energy in picojoule's cost model, per ResNet-18 layer, next
 to ZigZag's energy for the same layer (from ``mapper_vs_zigzag.py``'s saved results).
 
-In picojoule's model (Timeloop's semantics) every MAC reads each input operand from the
-innermost level that keeps it and updates its partial sum at the innermost output level; a
-partial sum is read back for every update but the first of each output in each PE (so at
-least MACs - outputs x PEs reads); DRAM moves every tensor at least once (inputs: the points
-the layer reads). Global-buffer traffic is left out, so the bound is loose. Where ZigZag's
-energy is below this bound, no mapping in picojoule's model can match it: ZigZag counts an
-operand that stays at a MAC's input over consecutive loops that do not change it as read
-once (a register at every MAC), which the preset does not have as a level.
+In picojoule's model every MAC (divided by the spatial reduction below the level, at most
+the PEs below it) updates its partial sum at the innermost output level; a partial sum is
+read back for every update but the first of each output in each instance of that level;
+DRAM moves every tensor at least once (inputs: the points the layer reads). An input operand
+is read from the innermost level that keeps it once per MAC, divided by the multicast below
+it (at most the PEs below it, and only over dims that do not index it), or, latched at the
+MAC (``compute.operand_latch``, set on the compared architectures as ZigZag assumes it),
+once per change: the loops that leave it unchanged iterate only dims that do not index it,
+so at least (product of the bounds of the dims that index it) reads. Each access is priced
+at the cheapest level that may keep the operand (a bypass moves it outward), outputs at the
+narrower of output and partial-sum precision. Global-buffer traffic is left out, so the
+bound is loose. Where ZigZag's energy is below this bound, no mapping in picojoule's model
+can match it.
 
 Run after ``mapper_vs_zigzag.py`` (its ZigZag results): ``python benchmarks/zigzag_floor.py
 [--arch eyeriss]``.
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 
 import yaml
 
@@ -43,20 +49,32 @@ def tensor_points(layer: Layer) -> dict[str, int]:
 def lower_bound_pj(layer: Layer, arch_name: str) -> float:
     arch = comparison_arch(arch_name)
     energy = energy_model(arch, layer)
-    pes = arch.levels[[lv.fanout.size > 1 for lv in arch.levels].index(True)].fanout.size
+    sizes = [lv.fanout.size for lv in arch.levels]
     points = tensor_points(layer)
+    b = layer.bound
     total = layer.macs * energy.mac_pj
     for op in layer.operands:
-        last = max(i for i, lv in enumerate(arch.levels) if op.name in lv.keeps)
-        lv = energy.levels[last]
+        keep = [i for i, lv in enumerate(arch.levels) if op.name in lv.keeps]
+        last = keep[-1]  # the innermost level that can keep it (a bypass moves it outward)
+        read_pj = min(energy.levels[i].read_pj / energy.levels[i].width_bits for i in keep)
+        write_pj = min(energy.levels[i].write_pj / energy.levels[i].width_bits for i in keep)
+        relevant = math.prod(b[d] for d in layer.dims if d in op.dims or (
+            op.window is not None and d in op.window.dims))
+        # MACs that one access can serve: a spatial multicast / reduction spans at most the
+        # PEs below the level and only dims that do not index the operand
+        spread = min(math.prod(sizes[last:]), layer.macs // relevant)
         if op is layer.output:
-            bits = op.partial_bits
-            reads = max(layer.macs - points["outputs"] * pes, 0)
-            total += bits * (layer.macs * lv.write_pj + reads * lv.read_pj) / lv.width_bits
+            bits = min(op.bits, op.partial_bits)  # final outputs may be stored at op.bits
+            updates = layer.macs / spread
+            reads = max(updates - points["outputs"] * math.prod(sizes[:last]), 0)
+            total += bits * (updates * write_pj + reads * read_pj)
         else:
-            total += layer.macs * op.bits * lv.read_pj / lv.width_bits
+            reads = layer.macs / spread
+            if op.name in arch.compute.operand_latch:  # once per change of the operand
+                reads = relevant
+            total += reads * op.bits * read_pj
         dram = energy.levels[0]
-        total += points[op.name] * op.bits * dram.read_pj / dram.width_bits
+        total += points[op.name] * op.bits * min(dram.read_pj, dram.write_pj) / dram.width_bits
     return total
 
 

@@ -3,12 +3,16 @@ exactly as the cost model's rules predict, derived by hand for one layer."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 from torch import nn
 
 from picojoule.analysis import analyze
 from picojoule.arch.loader import arch_from_mapping
+from picojoule.codesign.config import CodesignConfig, LayerChoice
+from picojoule.codesign.cost import network_cost
 from picojoule.compress import MagnitudePruning, PTQConfig, QuantSpec, prune_, quantize_, summarize
 from picojoule.importers.torch_import import import_torch
 from picojoule.mapper import Budget, SearchOptions
@@ -98,3 +102,44 @@ def test_bitmask_format_cuts_weight_traffic_as_derived(compressed):
     annotated = net.annotate(summary)
     expected = 128 + 48 + 256 + 96 + 8 * mac_pj(8)
     assert energy(annotated, one_level_arch("bitmask")) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.fixture(scope="module")
+def four_bit_inputs():
+    # the same layer pruned to 50 % with 4-bit weights AND 4-bit activations
+    torch.manual_seed(0)
+    model = Tiny()
+    with torch.no_grad():
+        model.fc.weight.copy_(torch.tensor([[1.0, 0.01, -1.0, 0.01, 0.5, -0.01, 0.75, 0.01],
+                                            [-0.01, 1.0, 0.01, -0.5, 0.01, 1.0, -0.01, 0.25]]))
+    net = import_torch(model, torch.zeros(1, 8))
+    prune_(model, MagnitudePruning(sparsity=0.5))
+    quantize_(model, PTQConfig(weight=QuantSpec(bits=4), input=QuantSpec(bits=4)),
+              calibration=[torch.randn(64, 8)])
+    return net, summarize(model).to_dict()
+
+
+def test_codesign_cost_of_lower_activation_precision_as_derived(four_bit_inputs):
+    # Through codesign's own path (layer_annotations -> annotate -> arch_variant -> analyze):
+    # the config stores the pruned weights as a bitmask and adds an int4 MAC to the arch.
+    net, summary = four_bit_inputs
+    (fc,) = summary["layers"]
+    assert fc["bits"]["inputs"] == 4 and fc["bits"]["weights"] == 4
+    config = CodesignConfig(LayerChoice(4, 4, sparsity=0.5, pattern="unstructured"))
+    cost = network_cost(net, summary, config, one_level_arch(), OPTIONS)
+    # inputs 16 reads x 4 b x 1 pJ = 64 (half the 8-bit case); weights as a bitmask:
+    # 8 kept x (4 b + 2 b mask) = 48; outputs are partial sums at every DRAM update (C is a
+    # DRAM loop): 8 gated-in updates x 16 b x 2 pJ = 256, 6 read-backs x 16 b = 96;
+    # 8 MACs at the widest operand, max(4, 4) = 4 bits, into a 16-bit accumulator.
+    expected = 64 + 48 + 256 + 96 + 8 * mac_pj(4)
+    assert cost.energy_pj == pytest.approx(expected, rel=1e-12)
+    (layer,) = cost.layers
+    assert layer.bits == {"inputs": 4, "weights": 4, "outputs": 4}  # outputs at act precision
+    # the same summary with 8-bit activations (what Codesign.estimate patches): inputs back
+    # to 128 pJ and the MAC at 8 bits; nothing else moves
+    summary8 = copy.deepcopy(summary)
+    summary8["layers"][0]["bits"]["inputs"] = 8
+    cost8 = network_cost(net, summary8, CodesignConfig(
+        LayerChoice(4, 8, sparsity=0.5, pattern="unstructured")), one_level_arch(), OPTIONS)
+    assert cost8.energy_pj - cost.energy_pj == pytest.approx(
+        64 + 8 * (mac_pj(8) - mac_pj(4)), rel=1e-12)

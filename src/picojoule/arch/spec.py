@@ -22,6 +22,8 @@ from picojoule.workload.einsum import OPERAND_NAMES
 
 SPARSE_FORMATS = ("none", "bitmask", "rle", "coordinate")
 SPARSE_ACTIONS = ("none", "gate", "skip")
+# operands a MAC can hold at its input between reads (``Compute.operand_latch``)
+LATCHABLE = ("inputs", "weights")
 PSUM_REFILLS = ("single", "multicast")
 # The mapper's named dataflows and their short names (``picojoule.mapper.constraints``; a test
 # keeps the two lists equal, since arch sits below mapper).
@@ -102,6 +104,10 @@ class Compute:
     estimator: Name | None = None
     # gate: zero operands cost no MAC energy; skip: nor cycles
     sparse_action: Annotated[str, OneOf(SPARSE_ACTIONS)] = "none"
+    # operands held at the MAC's input while they do not change: the innermost level keeping
+    # one is read only when its value changes (ZigZag's model; docs/cost-model.md)
+    operand_latch: frozenset[Annotated[str, OneOf(LATCHABLE)]] = field(
+        default=frozenset(), metadata={"omit_default": True})
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ returning) those already in the store.
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import time
@@ -19,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from picojoule.arch.spec import Arch
 from picojoule.codesign.config import CodesignConfig
-from picojoule.codesign.cost import DEFAULT_OPTIONS, NetworkCost, network_cost
+from picojoule.codesign.cost import DEFAULT_OPTIONS, FLOAT_BITS, NetworkCost, network_cost
 from picojoule.codesign.store import Store
+from picojoule.errors import SpecError
 from picojoule.mapper.search import SearchOptions
 from picojoule.result import Result
 from picojoule.workload.network import Network
@@ -128,6 +130,28 @@ class Codesign:
         return Point(config.key, config.label(), config.to_dict(), metric, cost.energy_pj,
                      cost.cycles, cost.area_um2, int(summary["compressed_bits"]), layers,
                      evaluated - started, time.perf_counter() - evaluated, cost.searched)
+
+    def estimate(self, config: CodesignConfig, known: CodesignConfig) -> Point:
+        """``config`` costed without measuring it: ``known``'s measured summary (weight
+        densities) with each layer's bits set to ``config``'s precisions. Exact for the
+        energy when the two differ only in precision (nothing else in the summary moves);
+        the metric is NaN. Raises SpecError if they differ in sparsity."""
+        bad = [n for n in self.task.layers() if (config.choice(n).pattern,
+               config.choice(n).sparsity) != (known.choice(n).pattern, known.choice(n).sparsity)]
+        if bad:
+            raise SpecError.single("Codesign.estimate", "config",
+                                   f"the same sparsity as the known config (differs on {bad})")
+        summary = copy.deepcopy(self._measured(known)["summary"])
+        for entry in summary["layers"]:
+            choice = config.choice(entry["name"])
+            entry["bits"]["inputs"] = choice.act_bits or FLOAT_BITS
+            entry["bits"]["weights"] = choice.weight_bits or FLOAT_BITS
+        cost = self.cost(summary, config)
+        layers = {lc.name: {"energy_pj": lc.energy_pj, "vsq_pj": lc.vsq_overhead_pj,
+                            "bits": lc.bits, "density": lc.density} for lc in cost.layers}
+        return Point(config.key, config.label(), config.to_dict(), float("nan"),
+                     cost.energy_pj, cost.cycles, cost.area_um2, 0, layers, 0.0, 0.0,
+                     cost.searched)
 
     def measure(self, config: CodesignConfig) -> Point:
         """``evaluate`` through the store: a config already there is read, not re-run."""

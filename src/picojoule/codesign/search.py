@@ -99,7 +99,7 @@ def precision_ladder(base: LayerChoice, bits: Sequence[int] = (6, 4, 3, 2),
 @dataclass(frozen=True)
 class MixedPrecision:
     base: Point
-    sensitivity: dict[str, dict[str, float]]  # group -> rung label -> metric drop alone
+    sensitivity: dict[str, dict[str, float]]  # group -> rung label (w4v, a6) -> drop alone
     shares: dict[str, float]  # group -> share of the base point's energy
     path: tuple[Point, ...]  # every accepted step, the last is the result
     rejected: tuple[Point, ...]
@@ -114,25 +114,40 @@ def mixed_precision(cd: Codesign, min_metric: float, bits: Sequence[int] = (6, 4
                     base: LayerChoice = INT8,
                     granularity: str = "per_channel",
                     groups: dict[str, list[str]] | None = None,
-                    ladder: Sequence[LayerChoice] | None = None) -> MixedPrecision:
-    """Lower groups of layers one rung of ``ladder`` at a time (default: ``base`` at each of
-    ``bits``, highest first, at ``granularity``), keeping each step whose measured metric
-    stays >= ``min_metric``; a group whose step is rejected is frozen.
+                    ladder: Sequence[LayerChoice] | None = None,
+                    act_bits: Sequence[int] = ()) -> MixedPrecision:
+    """Lower groups of layers one rung at a time, keeping each step whose measured metric
+    stays >= ``min_metric`` and whose energy is lower; a rejected step freezes that group's
+    ladder (weights or activations).
 
-    Each group is first measured alone at every rung (the rest at ``base``): its
-    sensitivity at a rung is the base metric minus that metric, and its saving the base
-    energy minus that energy (exact for the energy, which is costed layer by layer). A move
-    from rung i to i+1 is scored by the energy it saves over the sensitivity it adds (the
-    latter floored at 1e-4); the best-scoring move is tried first. ``groups`` (name ->
-    layer names) moves layers together (e.g. every block's query projection); by default
-    each layer is its own group."""
+    Two ladders per group: weights (``ladder``; default ``base`` at each of ``bits``,
+    highest first, at ``granularity``) and activations (``act_bits``, highest first, e.g.
+    ``(6, 4)``: the group's input precision, which also sets the MAC's width with the
+    weights' and the precision its outputs are written at). Each group is first measured
+    alone at every rung of both (the rest at ``base``): its sensitivity at a rung is the base
+    metric minus that metric. A move (one rung down one ladder of one group) is scored by
+    the energy it saves, costed exactly in the current config (``Codesign.estimate``: the
+    MAC energy depends on both operands' widths, so savings do not add up across ladders),
+    over the sensitivity it adds measured alone (floored at 1e-4); the best-scoring move is
+    measured first. ``groups`` (name -> layer names) moves layers together; by default each
+    layer is its own group."""
     groups = groups or {n: [n] for n in cd.task.layers()}
     layers = list(groups)
     rungs = tuple(ladder) if ladder is not None else precision_ladder(base, bits, granularity)
     labels = [rung_label(r) for r in rungs]
+    acts = sorted(act_bits, reverse=True)
+    act_labels = [f"a{b}" for b in acts]
     if len(set(labels)) != len(labels) or not rungs:
         raise SpecError.single("mixed_precision", "ladder",
                                f"distinct weight choices, got {labels}")
+    if len(set(acts)) != len(acts) or any(b not in range(2, 9) for b in acts):
+        raise SpecError.single("mixed_precision", "act_bits",
+                               f"distinct integers in 2..8, got {list(act_bits)}")
+    ladders = {"w": (labels, rungs), "a": (act_labels, acts)}
+
+    def choice_at(w: int, a: int) -> LayerChoice:
+        choice = base if w < 0 else rungs[w]
+        return choice if a < 0 else replace(choice, act_bits=acts[a])
 
     def assign(config: CodesignConfig, group: str, choice: LayerChoice) -> CodesignConfig:
         for member in groups[group]:
@@ -147,38 +162,41 @@ def mixed_precision(cd: Codesign, min_metric: float, bits: Sequence[int] = (6, 4
     saving: dict[str, dict[str, float]] = {}
     for name in layers:
         sensitivity[name], saving[name] = {}, {}
-        for rung, label in zip(rungs, labels, strict=True):
-            p = cd.measure(assign(start, name, rung))
+        alone = [(lb, choice_at(i, -1)) for i, lb in enumerate(labels)]
+        alone += [(lb, choice_at(-1, i)) for i, lb in enumerate(act_labels)]
+        for label, choice in alone:
+            p = cd.measure(assign(start, name, choice))
             sensitivity[name][label] = base_point.metric - p.metric
             saving[name][label] = energy(base_point, name) - energy(p, name)
     current, point = start, base_point
-    at = dict.fromkeys(layers, -1)  # index of each group's rung (-1: base)
+    at = {(n, k): -1 for n in layers for k in ladders}  # each ladder's rung (-1: base)
     path: list[Point] = []
     rejected: list[Point] = []
-    frozen: set[str] = set()
+    frozen: set[tuple[str, str]] = set()
     while True:
         moves = []
         for name in layers:
-            i = at[name] + 1
-            if name in frozen or i >= len(rungs):
-                continue
-            before = (0.0, 0.0) if i == 0 else (sensitivity[name][labels[i - 1]],
-                                                saving[name][labels[i - 1]])
-            gain = saving[name][labels[i]] - before[1]
-            cost = max(sensitivity[name][labels[i]] - before[0], 1e-4)
-            moves.append((gain / cost, name, i))
+            for kind, (names, _) in ladders.items():
+                i = at[name, kind] + 1
+                if (name, kind) in frozen or i >= len(names):
+                    continue
+                w, a = (i, at[name, "a"]) if kind == "w" else (at[name, "w"], i)
+                trial = assign(current, name, choice_at(w, a))
+                gain = point.energy_pj - cd.estimate(trial, current).energy_pj
+                before = 0.0 if i == 0 else sensitivity[name][names[i - 1]]
+                cost = max(sensitivity[name][names[i]] - before, 1e-4)
+                moves.append((gain / cost, name, kind, i, trial))
         if not moves:
             break
-        _, name, i = max(moves)
-        trial = assign(current, name, rungs[i])
+        _, name, kind, i, trial = max(moves, key=lambda m: m[:4])
         measured = cd.measure(trial)
         if measured.metric >= min_metric and measured.energy_pj < point.energy_pj:
             current, point = trial, measured
-            at[name] = i
+            at[name, kind] = i
             path.append(measured)
         else:
             rejected.append(measured)
-            frozen.add(name)
+            frozen.add((name, kind))
     shares0 = {n: energy(base_point, n) / base_point.energy_pj for n in layers}
     return MixedPrecision(base_point, sensitivity, shares0, tuple(path), tuple(rejected),
                           saving)

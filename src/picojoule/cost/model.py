@@ -54,7 +54,7 @@ class _Nest:
     f_seq: np.ndarray  # (L*D, B) temporal factors in nest order, outer -> inner
     d_seq: np.ndarray  # (L*D, B) their dims
     prefix: np.ndarray  # (L*D + 1, B) prefix products of f_seq
-    last_nonunit: np.ndarray  # (L*D, B) index of the last non-unit loop at or before i
+    last_nonunit: np.ndarray  # (L-1, B) the last non-unit loop above each child level, or -1
     macs_padded: np.ndarray  # (B,)
     compute_cycles: np.ndarray  # (B,)
 
@@ -76,10 +76,11 @@ def _nest(batch: MappingBatch) -> _Nest:
     order = np.ascontiguousarray(batch.order.transpose(1, 2, 0))
     f_seq = np.take_along_axis(T, order, axis=1).reshape(L * D, B)
     d_seq = order.reshape(L * D, B)
-    prefix = np.ones((L * D + 1, B), dtype=np.int64)
-    np.cumprod(f_seq, axis=0, out=prefix[1:])
-    pos = np.arange(L * D)[:, None]
-    last_nonunit = np.maximum.accumulate(np.where(f_seq > 1, pos, -1), axis=0)
+    prefix = np.empty((L * D + 1, B), dtype=np.int64)
+    prefix[0] = 1
+    for i in range(L * D):  # row by row: a cumprod along axis 0 is strided and slow
+        np.multiply(prefix[i], f_seq[i], out=prefix[i + 1])
+    last_nonunit = _last_true(f_seq > 1, L, D)
     compute_cycles = prefix[-1]
     return _Nest(T, S, E, T_above, inst, f_seq, d_seq, prefix, last_nonunit,
                  compute_cycles * s_level.prod(axis=0), compute_cycles)
@@ -98,23 +99,34 @@ class _Geometry:
     stride: np.ndarray | None = None  # (L-1, B) its step in that dim's index
 
 
+def _last_true(mask: np.ndarray, L: int, D: int) -> np.ndarray:
+    """(L-1, B): for each child level 1..L-1, the last nest position above it (outer ->
+    inner, levels 0..child-1) where ``mask`` (L*D, B) holds, or -1: the last per level
+    block, then a running maximum over levels (``maximum.accumulate`` along axis 0 of the
+    whole nest is strided and slow)."""
+    B = mask.shape[1]
+    pos = np.arange((L - 1) * D)[:, None]
+    block = np.where(mask[:(L - 1) * D], pos, -1).reshape(L - 1, D, B).max(axis=1)
+    for lv in range(1, L - 1):
+        np.maximum(block[lv - 1], block[lv], out=block[lv])
+    return block
+
+
 def _geometry(nest: _Nest, A: np.ndarray, relevant: np.ndarray) -> _Geometry:
     L, D, B = nest.T.shape
-    pos = np.arange(L * D)[:, None]
     relpos = (nest.f_seq > 1) & relevant[nest.d_seq]
-    starts = np.arange(1, L) * D - 1  # the last loop position above each child level
-    j = np.maximum.accumulate(np.where(relpos, pos, -1), axis=0)[starts]
+    j = _last_true(relpos, L, D)  # the innermost relevant loop above each child level
     has = j >= 0
     jc = np.maximum(j, 0)
-    col = np.arange(B)  # gather row jc[., b] of column b
-    whole = np.where(has, nest.prefix[jc + 1, col], 1)
-    sliding = has & (j == nest.last_nonunit[starts])
-    steps = nest.f_seq[jc, col]
-    outer = nest.prefix[jc, col]
-    dstar = nest.d_seq[jc, col]
-    flat = (jc // D) * D + dstar  # (level, dim) of the sliding loop
-    stride = nest.E.reshape(L * D, B)[flat, col] // nest.T.reshape(L * D, B)[flat, col]
-    shift = np.stack([row[dstar] * stride for row in A])
+    at = jc * B + np.arange(B)  # flat index of row jc[., b], column b
+    whole = np.where(has, nest.prefix.ravel().take(at + B), 1)
+    sliding = has & (j == nest.last_nonunit)
+    steps = nest.f_seq.ravel().take(at)
+    outer = nest.prefix.ravel().take(at)
+    dstar = nest.d_seq.ravel().take(at)
+    flat = ((jc // D) * D + dstar) * B + np.arange(B)  # (level, dim) of the sliding loop
+    stride = nest.E.ravel().take(flat) // nest.T.ravel().take(flat)
+    shift = np.stack([row.take(dstar) * stride for row in A])
     return _Geometry(sliding, steps, outer, whole, shift, dstar, stride)
 
 
@@ -173,14 +185,29 @@ def _refill_multicast(nest: _Nest, arch: Arch, levels: range,
     return out
 
 
-def _hops_mm(batch: MappingBatch, arch: Arch) -> np.ndarray | None:
+def _latched(nest: _Nest, relevant: np.ndarray, bits: np.ndarray, width_bits: int,
+             last: int) -> np.ndarray:
+    """(B,) MACs per read of a latched operand at its innermost level ``last``: the product
+    of the innermost run of temporal loops of the whole nest that leave it unchanged (ZigZag's
+    ``mac_level_data_stationary_cycle``: non-unit loops irrelevant to it, spatial loops
+    excluded), where one word of the level carries every distinct value the MACs below one
+    instance take per cycle (ZigZag's ``bw_large_enough``); else 1."""
+    LD, B = nest.f_seq.shape
+    rel = (nest.f_seq > 1) & relevant[nest.d_seq]  # (L*D, B) loops that change it
+    after = LD - np.argmax(rel[::-1], axis=0)  # one past the innermost such loop, 0 if none
+    after = np.where(rel.any(axis=0), after, 0)
+    held = nest.prefix[-1] // nest.prefix[after, np.arange(B)]
+    distinct = nest.S[last:, relevant].prod(axis=(0, 1))  # values per instance per cycle
+    return np.where(bits * distinct <= width_bits, held, 1)
+
+
+def _hops_mm(used_x: np.ndarray, used_y: np.ndarray, arch: Arch) -> np.ndarray | None:
     """(L, B) wire length one transfer crosses through each level's fan-out: half the span of
     the used array on each axis (a first-order model); None when no fan-out has a pitch."""
     pitch_mm = np.array([lv.fanout.pe_pitch_um / 1000.0 for lv in arch.levels])
     if not pitch_mm.any():
         return None
-    used = batch.spatial_x.prod(axis=2) + batch.spatial_y.prod(axis=2)  # (B, L)
-    return pitch_mm[:, None] * used.T / 2.0
+    return pitch_mm[:, None] * (used_x + used_y).T / 2.0
 
 
 def _hop(hops: np.ndarray | None, levels: range) -> np.ndarray | float:
@@ -219,7 +246,8 @@ def _bound(timing: TimingModel | None, batch: MappingBatch, layer: Layer,
 def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel,
                     min_cycles: np.ndarray | None) -> BatchStats:
     nest = _nest(batch)
-    hops = _hops_mm(batch, arch)
+    used_x, used_y = batch.spatial_x.prod(axis=2), batch.spatial_y.prod(axis=2)  # (B, L)
+    hops = _hops_mm(used_x, used_y, arch)
     L, _D, B = nest.T.shape
     n_ops = len(layer.operands)
     counts = np.zeros((L, n_ops, 3, B))  # reads, fills, updates
@@ -271,8 +299,12 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
         else:
             mc = _spatial_factor(nest, arch, below, irrelevant, "multicast")
             per_mac = effectual if action == "skip" else stored[last]
-            counts[last, o, 0] += nest.macs_padded / mc * per_mac
-            network_bits_mm += nest.macs_padded / mc * per_mac * bits[last] * _hop(hops, below)
+            reads = nest.macs_padded / mc * per_mac
+            if op.name in arch.compute.operand_latch:
+                reads = reads / _latched(nest, relevant, bits[last],
+                                         arch.levels[last].width_bits, last)
+            counts[last, o, 0] += reads
+            network_bits_mm += reads * bits[last] * _hop(hops, below)
             for p, c in itertools.pairwise(chain):
                 fills = visits[c - 1] * nest.inst[c]  # dense elements; each side then moves
                 counts[c, o, 1] += fills * stored[c]  # only what it stores
@@ -300,13 +332,13 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
             np.array([lv.read_pj for lv in energy.levels]) / width,
             np.array([lv.write_pj for lv in energy.levels]) / width)
     return _finish(layer, arch, batch, energy, nest, counts, op_bits, network_bits_mm,
-                   used_bits, exploit, min_cycles, sp)
+                   used_bits, exploit, min_cycles, (used_x, used_y), sp)
 
 
 def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, nest: _Nest,
             counts: np.ndarray, bits: np.ndarray, network_bits_mm: np.ndarray,
             used_bits: np.ndarray, exploit: float,
-            min_cycles: np.ndarray | None,
+            min_cycles: np.ndarray | None, used_xy: tuple[np.ndarray, np.ndarray],
             sp: sparse.SparseCounts | None = None) -> BatchStats:
     _L, _D, B = nest.T.shape
     width = np.array([lv.width_bits for lv in energy.levels], dtype=np.float64)
@@ -332,6 +364,7 @@ def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, 
     if min_cycles is not None:
         cycles = np.maximum(cycles, min_cycles)
     valid = np.ones(B, dtype=bool)
+    used_x, used_y = used_xy
     for lv, spec in enumerate(arch.levels):
         if spec.read_bandwidth_bits is not None:
             if spec.write_bandwidth_bits is None:
@@ -342,8 +375,8 @@ def _finish(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel, 
             cycles = np.maximum(cycles, need)
         if spec.capacity_bits is not None:
             valid &= used_bits[lv] <= spec.capacity_bits
-        valid &= batch.spatial_x[:, lv, :].prod(axis=1) <= spec.fanout.x
-        valid &= batch.spatial_y[:, lv, :].prod(axis=1) <= spec.fanout.y
+        valid &= used_x[:, lv] <= spec.fanout.x
+        valid &= used_y[:, lv] <= spec.fanout.y
     # static power x time: mW * 1e-3 W * (cycles / Hz) s * 1e12 pJ/J
     static_energy = arch.static_power_mw * 1e9 * cycles / arch.clock_hz
     total = total + static_energy

@@ -60,13 +60,11 @@ def operand_consts(layer: Layer, arch: Arch) -> tuple[OperandConsts, ...]:
 
 def spans(terms: tuple[tuple[tuple[int, int], ...], ...], extents: np.ndarray) -> np.ndarray:
     """Points spanned on each axis (X, ..., B) by dims spanning ``extents`` (..., D, B)."""
-    out = []
-    for axis in terms:
-        span = np.ones(extents.shape[:-2] + extents.shape[-1:], dtype=np.int64)
+    out = np.ones((len(terms), *extents.shape[:-2], extents.shape[-1]), dtype=np.int64)
+    for x, axis in enumerate(terms):
         for d, coeff in axis:
-            span = span + coeff * (extents[..., d, :] - 1)
-        out.append(span)
-    return np.stack(out)
+            out[x] += coeff * (extents[..., d, :] - 1)
+    return out
 
 
 def _stored_fraction(arch: Arch, op: Operand, layer: Layer) -> np.ndarray:
@@ -130,12 +128,21 @@ def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarr
     picks orders; the cost model then checks the order it costs)."""
     T = np.ascontiguousarray(temporal.transpose(1, 2, 0))
     S = np.ascontiguousarray(spatial.transpose(1, 2, 0))
+    loops = None if order is None else np.ascontiguousarray(order.transpose(1, 2, 0))
+    return level_usage_bits(layer, arch, T, S, keeps, loops).transpose(2, 0, 1)
+
+
+def level_usage_bits(layer: Layer, arch: Arch, T: np.ndarray, S: np.ndarray,
+                     keeps: tuple[frozenset[str], ...],
+                     order: np.ndarray | None = None) -> np.ndarray:
+    """``usage_bits`` with the batch axis last: (L, D, B) factors (and loop order) in,
+    (L, O, B) bits out."""
     E = tile_extents(T, S)
     L, _D, B = T.shape
     consts = operand_consts(layer, arch)
     ranks = None if order is None or not sparse.enabled(arch) else RankOrder.of(
-        tuple(k.terms for k in consts), T, S, np.ascontiguousarray(order.transpose(1, 2, 0)))
-    out = np.zeros((B, L, len(layer.operands)))
+        tuple(k.terms for k in consts), T, S, order)
+    out = np.zeros((L, len(layer.operands), B))
     for o, (op, k) in enumerate(zip(layer.operands, consts, strict=True)):
         span = spans(k.terms, E)  # (X, L, B)
         tile = span.prod(axis=0)  # (L, B)
@@ -147,10 +154,10 @@ def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarr
             if op.name in keeps[lv]:
                 fmt = sparse.compressed_format(arch, lv, op.name)  # per-rank formats
                 if fmt is None:
-                    out[:, lv, o] = used[lv]
+                    out[lv, o] = used[lv]
                 elif ranks is None:
-                    out[:, lv, o] = sparse.fewest_tile_bits(o, layer, fmt, span[:, lv], bits[lv])
+                    out[lv, o] = sparse.fewest_tile_bits(o, layer, fmt, span[:, lv], bits[lv])
                 else:
                     ext = ranks.extents(o, lv, span[:, lv], len(fmt.ranks))
-                    out[:, lv, o] = sparse.tile_bits(o, layer, fmt, ext, bits[lv])
+                    out[lv, o] = sparse.tile_bits(o, layer, fmt, ext, bits[lv])
     return out

@@ -90,9 +90,10 @@ class Evaluator:
         self.considered += len(factors)
         scores = np.full(len(factors), np.inf)
         L = len(self.space.arch.levels)
+        fits = self.space.fits_rows(factors, orders[:, L])
         for b in np.unique(orders[:, L]):
             rows = np.flatnonzero(orders[:, L] == b)
-            keep = rows[self.space.fits(factors[rows], int(b))][: self.remaining]
+            keep = rows[fits[rows]][: self.remaining]
             if len(keep):
                 scores[keep] = self._cost(factors[keep], orders[keep])
         if self.progress is not None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from picojoule.arch.spec import Arch
-from picojoule.cost.storage import usage_bits
+from picojoule.cost.storage import level_usage_bits, usage_bits
 from picojoule.errors import Collector, SpecError
 from picojoule.mapper.constraints import FULL, Constraints
 from picojoule.mapper.limits import TEMPORAL, X, Y, limit_ok, slot_mask, split_limits
@@ -98,16 +98,36 @@ class MappingSpace:
         """Mappings whose tiles fit every capacity and whose unrollings fit every fan-out
         (the cost model's ``valid``, computed without costing: the pruning step; a compressed
         tile counted at its fewest bits over rank orders, since its loop order comes later)."""
+        return self.fits_rows(factors, np.full(len(factors), bypass, dtype=np.int64))
+
+    def fits_rows(self, factors: np.ndarray, bypass: np.ndarray) -> np.ndarray:
+        """``fits`` of each genome under its own bypass choice ``bypass`` (B,): the usage of
+        every operand at every level is computed once for all rows, then each row sums the
+        operands its choice keeps (the same numbers ``fits`` sums, in the same order)."""
         ok = np.ones(len(factors), dtype=bool)
         for s, kind in enumerate(self.slot_kind):
             if kind != TEMPORAL:
                 spec = self.arch.levels[self.slot_level[s]].fanout
                 ok &= factors[:, :, s].prod(axis=1) <= (spec.x if kind == X else spec.y)
         ok &= self.within_limits(factors)
-        usage = self.usage_from_factors(factors, self.bypass[bypass])
+        names = [op.name for op in self.layer.operands]
+        every = tuple(frozenset(names) for _ in self.arch.levels)
+        by_slot = np.ascontiguousarray(factors.transpose(2, 1, 0))  # (NS, D, B)
+        L, (_B, D, _NS) = len(self.arch.levels), factors.shape
+        T = np.ones((L, D, len(factors)), dtype=np.int64)
+        S = np.ones_like(T)
+        for s, (lv, kind) in enumerate(zip(self.slot_level, self.slot_kind, strict=True)):
+            if kind == TEMPORAL:
+                T[lv] = by_slot[s]
+            else:
+                S[lv] *= by_slot[s]
+        usage = level_usage_bits(self.layer, self.arch, T, S, every)  # (L, O, B)
+        kept = np.array([[[op in keeps for op in names] for keeps in choice]
+                         for choice in self.bypass], dtype=np.float64)  # (choices, L, O)
+        usage = usage * kept.transpose(1, 2, 0)[:, :, bypass]
         for lv, spec in enumerate(self.arch.levels):
             if spec.capacity_bits is not None:
-                ok &= usage[:, lv].sum(axis=1) <= spec.capacity_bits
+                ok &= usage[lv].sum(axis=0) <= spec.capacity_bits
         return ok
 
     def within_limits(self, factors: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ level. Stagnation injects fresh random samples. Deterministic for a seed.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,10 +54,15 @@ def _elites(ranked: np.ndarray, bypass: np.ndarray, size: int, choices: int) -> 
     return ranked[picked]
 
 
+@functools.lru_cache(maxsize=64)
+def _multipliers(n: int) -> np.ndarray:
+    return np.random.default_rng(12345).integers(1, 1 << 62, n, dtype=np.uint64) | np.uint64(1)
+
+
 def genome_hash(factors: np.ndarray, orders: np.ndarray) -> np.ndarray:
     """A 64-bit fingerprint of each genome (fixed odd multipliers, wrap-around arithmetic)."""
     n = factors.shape[1] * factors.shape[2] + orders.shape[1]
-    mult = np.random.default_rng(12345).integers(1, 1 << 62, n, dtype=np.uint64) | np.uint64(1)
+    mult = _multipliers(n)
     with np.errstate(over="ignore"):
         h = factors.reshape(len(factors), -1).astype(np.uint64) @ mult[: n - orders.shape[1]]
         return h + orders.astype(np.uint64) @ mult[n - orders.shape[1]:]
@@ -73,17 +79,20 @@ def _prime_move(space: MappingSpace, cf: np.ndarray, mask: np.ndarray,
     """In place, for rows in ``mask``: move the smallest prime of one slot of one dim to
     another free slot of that dim (the product, hence the padding, is unchanged)."""
     n, D, NS = cf.shape
-    rows = np.arange(n)
-    d = np.asarray(rng.integers(0, D, n), dtype=np.int64).reshape(n)
-    free = space.free[d]
-    vals = cf[rows, d]
+    d_all = np.asarray(rng.integers(0, D, n), dtype=np.int64).reshape(n)
+    draw_src, draw_dst = rng.random((n, NS)), rng.random((n, NS))  # drawn for every row
+    rows = np.flatnonzero(mask)  # the rows that move (the draws above keep the stream)
+    d = d_all[rows]
+    free = space.free.take(d, axis=0)
+    vals = cf.reshape(n * D, NS).take(rows * D + d, axis=0)  # cf[rows, d]
     src_ok = free & (vals > 1)
-    src = np.argmax(np.where(src_ok, rng.random((n, NS)), -1.0), axis=1)
-    dst = np.argmax(np.where(free, rng.random((n, NS)), -1.0), axis=1)
-    m = np.flatnonzero(mask & src_ok.any(axis=1) & (src != dst))
-    p = _smallest_prime(np.maximum(vals[m, src[m]], 2))
-    cf[m, d[m], src[m]] //= p
-    cf[m, d[m], dst[m]] *= p
+    src = np.argmax(np.where(src_ok, draw_src.take(rows, axis=0), -1.0), axis=1)
+    dst = np.argmax(np.where(free, draw_dst.take(rows, axis=0), -1.0), axis=1)
+    k = np.flatnonzero(src_ok.any(axis=1) & (src != dst))
+    m = rows[k]
+    p = _smallest_prime(np.maximum(vals[k, src[k]], 2))
+    cf[m, d[k], src[k]] //= p
+    cf[m, d[k], dst[k]] *= p
 
 
 def neighbourhood(space: MappingSpace, f: np.ndarray,
@@ -210,14 +219,14 @@ class Guided:
         weights /= weights.sum()
         pa = rng.choice(len(pf), n, p=weights)
         pb = rng.choice(len(pf), n, p=weights)
-        cf, co = pf[pa].copy(), po[pa].copy()
+        cf, co = pf.take(pa, axis=0), po.take(pa, axis=0)  # new arrays
         D, L = pf.shape[1], po.shape[1]
         op = rng.integers(0, 10, n)
         cross = op <= 1  # uniform crossover over dims and levels
-        pick = cross[:, None] & (rng.random((n, D)) < 0.5)
-        cf[pick] = pf[pb][pick]
-        pick_o = cross[:, None] & (rng.random((n, L)) < 0.5)
-        co[pick_o] = po[pb][pick_o]
+        r, c = np.nonzero(cross[:, None] & (rng.random((n, D)) < 0.5))
+        cf[r, c] = pf[pb[r], c]
+        r, c = np.nonzero(cross[:, None] & (rng.random((n, L)) < 0.5))
+        co[r, c] = po[pb[r], c]
         move = ((op >= 2) & (op <= 7)) | cross
         _prime_move(space, cf, move, rng)
         _prime_move(space, cf, move & (rng.random(n) < 0.35), rng)  # trades between dims
