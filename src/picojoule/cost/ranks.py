@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-NO_LOOP = 1 << 40  # position of a dim without a non-unit loop
+NO_LOOP = np.iinfo(np.int16).max  # position of a dim without a non-unit loop
 
 Terms = tuple[tuple[tuple[int, int], ...], ...]  # per axis: (dim, coeff)
 
@@ -33,16 +33,20 @@ def tileable(terms: Terms) -> bool:
 
 
 def loop_positions(temporal: np.ndarray, spatial: np.ndarray,
-                   order: np.ndarray) -> np.ndarray:
-    """(2, L, D, B) position in the whole nest of each non-unit temporal and spatial loop
-    (``NO_LOOP`` for unit ones) from (L, D, B) factors and ``order`` (dims outer -> inner)."""
+                   order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(L, D, B) position in the whole nest of each non-unit temporal and spatial loop
+    (``NO_LOOP`` for unit ones) from (L, D, B) factors and ``order`` (dims outer -> inner).
+    Small integers (int16): these arrays are as large as the batch, and cheap to fill."""
     L, D, _ = temporal.shape
-    slot = np.empty_like(order)
-    np.put_along_axis(slot, order, np.broadcast_to(np.arange(D)[None, :, None], order.shape),
-                      axis=1)
-    base = (2 * D * np.arange(L))[:, None, None]
-    return np.stack([np.where(temporal > 1, base + slot, NO_LOOP),
-                     np.where(spatial > 1, base + D + np.arange(D)[None, :, None], NO_LOOP)])
+    if 2 * L * D >= NO_LOOP:
+        raise ValueError(f"{L} levels x {D} dims: too many loops to order ranks")
+    slot = np.empty(order.shape, dtype=np.int16)
+    np.put_along_axis(slot, order, np.arange(D, dtype=np.int16)[None, :, None], axis=1)
+    slot += (2 * D * np.arange(L, dtype=np.int16))[:, None, None]
+    spatial_at = (2 * D * np.arange(L)[:, None, None] + D
+                  + np.arange(D)[None, :, None]).astype(np.int16)
+    return (np.where(temporal > 1, slot, np.int16(NO_LOOP)),
+            np.where(spatial > 1, spatial_at, np.int16(NO_LOOP)))
 
 
 @dataclass(frozen=True)
@@ -60,14 +64,14 @@ class RankOrder:
         return cls(terms, temporal, spatial, order)
 
     @functools.cached_property
-    def positions(self) -> np.ndarray:
-        """(2, L, D, B) from ``loop_positions`` (computed when a format first asks)."""
+    def positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Temporal and spatial (L, D, B) from ``loop_positions`` (when a format first asks)."""
         return loop_positions(self.temporal, self.spatial, self.order)
 
     @functools.cached_property
     def keys(self) -> np.ndarray:
         """(L, D, B) position of each dim's outermost non-unit loop in each level's tile."""
-        pos = self.positions.min(axis=0)
+        pos = np.minimum(*self.positions)
         return np.minimum.accumulate(pos[::-1], axis=0)[::-1]
 
     def extents(self, op_index: int, level: int, span: np.ndarray,
@@ -94,7 +98,7 @@ def axes_in_loop_order(terms: Terms, span: np.ndarray, keys: np.ndarray) -> np.n
     (extent 1) outermost, in declared order."""
     if span.shape[0] < 2:
         return span
-    key = np.stack([np.min([keys[d] for d, _ in axis], axis=0) if axis else
-                    np.full(keys.shape[-1], NO_LOOP) for axis in terms])
-    key = np.where(key == NO_LOOP, -1, key)
+    key = np.stack([functools.reduce(np.minimum, [keys[d] for d, _ in axis]) if axis else
+                    np.full(keys.shape[-1], NO_LOOP, dtype=keys.dtype) for axis in terms])
+    key[key == NO_LOOP] = -1
     return np.take_along_axis(span, np.argsort(key, axis=0, kind="stable"), axis=0)
