@@ -82,7 +82,7 @@ class RankOrder:
         if n_ranks == 1:  # one rank over the flattened tile: any order gives the same
             return span
         if n_ranks <= span.shape[0]:
-            return axes_in_loop_order(terms, span, self.keys[level])
+            return axes_in_loop_order(terms, span, self.keys[level], n_ranks)
         dims = [axis[0][0] for axis in terms]
         sizes = np.concatenate([self.temporal[level:, dims].reshape(-1, span.shape[1]),
                                 self.spatial[level:, dims].reshape(-1, span.shape[1])])
@@ -92,13 +92,18 @@ class RankOrder:
         return np.take_along_axis(sizes, np.argsort(key, axis=0, kind="stable"), axis=0)
 
 
-def axes_in_loop_order(terms: Terms, span: np.ndarray, keys: np.ndarray) -> np.ndarray:
+def axes_in_loop_order(terms: Terms, span: np.ndarray, keys: np.ndarray,
+                       n_ranks: int = 0) -> np.ndarray:
     """Tile extents ``span`` (X, B) reordered outer -> inner by the loop nest: each axis at
     its dims' outermost non-unit loop (``keys`` (D, B) of the level); axes without one
-    (extent 1) outermost, in declared order."""
+    (extent 1) outermost, in declared order. For a format of ``n_ranks`` = 2 only the
+    innermost axis matters: (2, B), the others' product first."""
     if span.shape[0] < 2:
         return span
     key = np.stack([functools.reduce(np.minimum, [keys[d] for d, _ in axis]) if axis else
                     np.full(keys.shape[-1], NO_LOOP, dtype=keys.dtype) for axis in terms])
     key[key == NO_LOOP] = -1
+    if n_ranks == 2:  # the innermost axis, and the others flattened: no sort needed
+        inner = np.take_along_axis(span, key.argmax(axis=0)[None], axis=0)[0]
+        return np.stack([span.prod(axis=0) // np.maximum(inner, 1), inner])
     return np.take_along_axis(span, np.argsort(key, axis=0, kind="stable"), axis=0)
