@@ -8,7 +8,8 @@ benchmarks/cost_model_throughput.py [--count N] [--repeat R] [--sparse]``.
 ``--sparse`` turns Sparseloop-class sparsity on (``picojoule.cost.sparse``): the
 ``eyeriss-rle`` preset (run-length-coded inputs and outputs in DRAM, zero inputs gating the
 weight-scratchpad reads and the MACs) with inputs at density 0.45, weights 0.4 and outputs 0.5
-(illustrative densities).
+(illustrative densities). ``--sparse-arch eie`` uses the ``eie`` preset instead, whose
+``[UOP, RLE]`` weights order their ranks by each mapping's loop nest (``picojoule.cost.ranks``).
 """
 
 from __future__ import annotations
@@ -50,9 +51,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sparse", action="store_true",
                         help="per-rank formats and gating on (picojoule.cost.sparse)")
+    parser.add_argument("--sparse-arch", default="eyeriss-rle",
+                        help="the sparse preset with --sparse (eie: multi-rank formats)")
     args = parser.parse_args()
     layer = parse_layer(LAYER)
-    arch = load_preset("eyeriss-rle" if args.sparse else "eyeriss")
+    arch = load_preset(args.sparse_arch if args.sparse else "eyeriss")
     if args.sparse:
         layer = layer.with_density(inputs=0.45, weights=0.4, outputs=0.5)
     energy = energy_model(arch, layer)

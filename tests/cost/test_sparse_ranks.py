@@ -134,10 +134,19 @@ def test_bad_sparse_entries_one_line_each(make_arch, sparse, needle):
     assert len(err.value.problems) == 1 and needle in str(err.value)
 
 
+CONV = "conv2d N=1 C=2 M=2 P=4 Q=4 R=3 S=3"  # inputs over (N, C, P+R, Q+S): 4 axes
+
+
 def test_more_ranks_than_axes_is_reported(make_arch):
-    a = arch(make_arch, {"inputs": {"format": ["U", "CP", "CP"]}})
-    with pytest.raises(SpecError, match=r"buf.sparse.inputs.format: at most 2 rank formats"):
-        evaluate(SPARSE_A, a, MAPPING)
+    # a GEMM's operands take more ranks than axes (ranks split by the tiling); a conv's
+    # inputs, whose axes mix two dims each, cannot
+    from picojoule.workload import parse_layer
+
+    a = arch(make_arch, {"inputs": {"format": ["U", "U", "U", "CP", "CP"]}})
+    with pytest.raises(SpecError, match=r"buf.sparse.inputs.format: at most 4 rank formats"):
+        evaluate(parse_layer(CONV), a, parse_mapping("DRAM:\nbuf: C2 M2 P4 Q4 R3 S3"))
+    tiled = arch(make_arch, {"inputs": {"format": ["U", "CP", "CP"]}})
+    assert evaluate(SPARSE_A, tiled, MAPPING).levels["buf"]["inputs"].reads == 4
 
 
 def test_cli_reports_a_format_longer_than_the_operand_with_exit_2(tmp_path, capsys):
@@ -149,14 +158,14 @@ def test_cli_reports_a_format_longer_than_the_operand_with_exit_2(tmp_path, caps
         "compute: {precisions: [int8], mac_energy_pj: 1.0}\nlevels:\n"
         "  - {name: DRAM, kind: dram, width_bits: 8, read_energy_pj: 1, write_energy_pj: 1}\n"
         "  - {name: buf, kind: sram, width_bits: 8, capacity_bits: 4096, read_energy_pj: 1,\n"
-        "     write_energy_pj: 1, sparse: {inputs: {format: [U, CP, CP]}}}\n")
+        "     write_energy_pj: 1, sparse: {inputs: {format: [U, U, U, CP, CP]}}}\n")
     map_file = tmp_path / "m.map"
-    map_file.write_text("DRAM:\nbuf: K16\n")
-    code = main(["evaluate", "--arch", str(arch_file), "--layer", "gemm M=1 N=1 K=16",
+    map_file.write_text("DRAM:\nbuf: C2 M2 P4 Q4 R3 S3\n")
+    code = main(["evaluate", "--arch", str(arch_file), "--layer", CONV,
                  "--mapping", str(map_file)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
-    assert "buf.sparse.inputs.format: at most 2 rank formats" in err[0]
+    assert "buf.sparse.inputs.format: at most 4 rank formats" in err[0]
 
 
 def test_two_four_structured_weights_halve_the_math(make_arch):
@@ -201,9 +210,13 @@ def test_mapper_pruning_and_cost_model_agree_on_compressed_tiles(make_arch):
     batch = random_mappings(layer, a, 200, np.random.default_rng(0))
     st = evaluate_batch(layer, a, batch, energy_model(a, layer))
     pruned = usage_bits(layer, a, batch.temporal, batch.spatial_x * batch.spatial_y,
-                        batch.keeps)
-    # one implementation: the bits the mapper prunes on are the bits the model checks
+                        batch.keeps, batch.order)
+    # one implementation: the bits the mapper checks are the bits the model checks
     assert np.allclose(pruned.sum(axis=2), st.used_bits)
+    # before loop orders are known, the fewest over rank orders: never more than any order
+    any_order = usage_bits(layer, a, batch.temporal, batch.spatial_x * batch.spatial_y,
+                           batch.keeps)
+    assert (any_order <= pruned + 1e-9).all() and (any_order < pruned - 1e-9).any()
     # and a compressed tile takes less than its dense self whenever it holds zeros
     dense = usage_bits(layer.with_density(inputs=1.0, weights=1.0), a, batch.temporal,
                        batch.spatial_x * batch.spatial_y, batch.keeps)

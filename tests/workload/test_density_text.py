@@ -97,3 +97,16 @@ def test_analyze_density_override_names_each_layer_it_does_not_fit(tmp_path, cap
     assert "--density" in err[0] and ".weights.m: M must divide dim C = 6" in err[0]
     assert main(["analyze", str(net), "--arch", "eie", "--density", "x=0.5"]) == 2
     assert "OPERAND one of i, w, o" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra, needle", [
+    (["--density", "w=1.5"], "--density: weights.density: a density in (0, 1], got 1.5"),
+    (["--density", "i=0"], "--density: inputs.density: a density in (0, 1], got 0.0"),
+    (["--density", "w=nm(2,4,K)"], "--density: weights.m: M must divide dim K = 6, got m=4"),
+])
+def test_map_bad_density_flag_is_one_line_exit_2(capsys, extra, needle):
+    # K = 6: an N:M of m = 4 along K cannot tile it; densities must lie in (0, 1]
+    code = main(["map", "--arch", "sparse-tensor-core", "--layer", "gemm M=8 N=8 K=6 bits=16",
+                 "--budget", "20", *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].endswith(needle)

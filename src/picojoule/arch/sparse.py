@@ -182,13 +182,15 @@ def parse_action(c: Collector, raw: Any, path: str,
 
 
 def check_rank_counts(c: Collector, levels: tuple[tuple[str, LevelSparse | None], ...],
-                      axes: Mapping[str, int]) -> None:
-    """A format lists at most as many ranks as its operand has axes."""
+                      axes: Mapping[str, int], tileable: frozenset[str] = frozenset()) -> None:
+    """A format lists at most as many ranks as its operand has axes, unless the operand is
+    ``tileable`` (every axis one dim: ranks may then split by the mapping's tiling)."""
     for name, sp in levels:
         if sp is None:
             continue
         for op, fmt in sp.formats:
-            if op in axes and len(fmt.ranks) > axes[op]:
+            if op in axes and op not in tileable and len(fmt.ranks) > axes[op]:
                 c.add(f"{name}.sparse.{op}.format",
-                      f"at most {axes[op]} rank formats ({op} has {axes[op]} axes), got "
+                      f"at most {axes[op]} rank formats ({op} has {axes[op]} axes, some over "
+                      f"several dims, so its ranks cannot split by the tiling), got "
                       f"{len(fmt.ranks)}: {list(fmt.ranks)}")

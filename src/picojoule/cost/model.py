@@ -30,6 +30,7 @@ import numpy as np
 from picojoule.arch.spec import Arch
 from picojoule.cost import sparse
 from picojoule.cost.energy import EnergyModel
+from picojoule.cost.ranks import RankOrder
 from picojoule.cost.stats import BatchStats
 from picojoule.cost.storage import operand_consts, spans, stored_bits, tile_extents
 from picojoule.cost.timing import TimingModel
@@ -324,8 +325,10 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
     sp = None
     if sparse.enabled(arch):  # per-rank formats, gating and skipping (picojoule.cost.sparse)
         width = np.array([lv.width_bits for lv in energy.levels], dtype=np.float64)
+        ranks = RankOrder.of(tuple(k.terms for k in operand_consts(layer, arch)),
+                             nest.T, nest.S, nest.d_seq.reshape(nest.T.shape))
         counts, used_bits, sp, exploit = sparse.apply(
-            layer, arch, batch.keeps, span_of, counts, op_bits, used_bits,
+            layer, arch, batch.keeps, span_of, ranks, counts, op_bits, used_bits,
             np.array([lv.read_pj for lv in energy.levels]) / width,
             np.array([lv.write_pj for lv in energy.levels]) / width)
     return _finish(layer, arch, batch, energy, nest, counts, op_bits, network_bits_mm,

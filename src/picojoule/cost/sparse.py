@@ -14,7 +14,9 @@ Rules (expected values; Sparseloop prints them rounded to integers):
   ``capacity(tile)`` non-zeros (at the model's confidence) plus the format's metadata.
 * **Metadata.** Per tile, each rank (outermost first, ``fibers`` present fibers of ``size``
   coordinates, ``nonempty`` of them non-empty) carries: U nothing; B ``fibers * size`` bits;
-  RLE and CP one word per non-empty coordinate; UOP ``fibers * (size + 1)`` offset words.
+  RLE and CP one word per non-empty coordinate (at the leaf rank: per non-zero of the tile);
+  UOP ``fibers * (size + 1)`` offset words. Ranks follow the loop nest
+  (``picojoule.cost.ranks``).
   Every traversal of a tile's non-zeros reads the whole format once: metadata moved =
   non-zero data moved / non-zeros per tile x metadata per tile.
 * **Actions.** ``gate``/``skip`` of ``target`` conditioned on operands ``C`` act on the target's
@@ -30,6 +32,7 @@ Rules (expected values; Sparseloop prints them rounded to integers):
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -37,6 +40,7 @@ import numpy as np
 
 from picojoule.arch.sparse import LevelSparse, OperandFormat, check_rank_counts
 from picojoule.arch.spec import Arch
+from picojoule.cost.ranks import RankOrder, tileable
 from picojoule.errors import Collector
 from picojoule.workload.density import DensityModel, FixedStructured, model_of
 from picojoule.workload.einsum import Layer
@@ -51,7 +55,10 @@ def check(layer: Layer, arch: Arch) -> None:
     """What only the pair can tell: every format fits its operand's rank count."""
     c = Collector(arch.name)
     check_rank_counts(c, tuple((lv.name, lv.sparse) for lv in arch.levels),
-                      {op.name: len(op.axes) for op in layer.operands})
+                      {op.name: len(op.axes) for op in layer.operands},
+                      frozenset(op.name for op in layer.operands if op.window is None and
+                                tileable(tuple(tuple((0, t.coeff) for t in axis)
+                                               for axis in op.axes))))
     first_order = [f"{lv.name}.sparse_format" for lv in arch.levels if lv.sparse_format != "none"]
     if arch.compute.sparse_action != "none":
         first_order.append("compute.sparse_action")
@@ -131,8 +138,8 @@ def format_per_tile(fmt: OperandFormat, span: np.ndarray,
     bits = np.zeros_like(fibers)
     for i, (kind, size) in enumerate(zip(fmt.ranks, sizes, strict=True)):
         below = np.prod(sizes[i + 1:], axis=0) if i + 1 < r else np.ones_like(size)
-        if i + 1 == r:  # leaf rank: the non-zeros of each present fiber
-            nonempty = fibers * occupancy(model, size)
+        if i + 1 == r:  # leaf rank: one coordinate per non-zero of the tile
+            nonempty = occupancy(model, span.prod(axis=0))
         else:
             nonempty = fibers * size * (1.0 - prob_empty(model, below))
         if kind == "B":
@@ -148,12 +155,24 @@ def format_per_tile(fmt: OperandFormat, span: np.ndarray,
 
 def tile_bits(op_index: int, layer: Layer, fmt: OperandFormat, span: np.ndarray,
               bits: np.ndarray) -> np.ndarray:
-    """Bits a compressed tile of extents ``span`` (X, B) reserves: ``capacity`` non-zeros at
-    ``bits`` (B,) each plus the format's metadata. The cost model's capacity check and the
-    mapper's pruning (``cost.storage.usage_bits``) both ask here."""
+    """Bits a compressed tile of extents ``span`` (X, B; axes in rank order) reserves:
+    ``capacity`` non-zeros at ``bits`` (B,) each plus the format's metadata. The cost model's
+    capacity check and the mapper's pruning (``cost.storage.usage_bits``) both ask here."""
     model = model_of(layer.operands[op_index])
     tile = span.prod(axis=0).astype(np.float64)
     return capacity(model, tile) * bits + format_per_tile(fmt, span, model)[1]
+
+
+def fewest_tile_bits(op_index: int, layer: Layer, fmt: OperandFormat, span: np.ndarray,
+                     bits: np.ndarray) -> np.ndarray:
+    """``tile_bits`` under the rank order that takes the fewest: what a tile needs whatever
+    the loop order (the mapper prunes tilings on it before it picks loop orders). A format
+    with more ranks than axes (ranks split by the tiling): its non-zeros alone."""
+    if len(fmt.ranks) > span.shape[0]:
+        return capacity(model_of(layer.operands[op_index]), span.prod(axis=0)) * bits
+    perms = itertools.permutations(range(span.shape[0]))
+    return functools.reduce(np.minimum, (tile_bits(op_index, layer, fmt, span[list(p)], bits)
+                                         for p in perms))
 
 
 def compressed_format(arch: Arch, level: int, operand: str) -> OperandFormat | None:
@@ -172,10 +191,12 @@ def _innermost_keeper(arch: Arch, keeps: tuple[frozenset[str], ...], name: str,
 
 
 def apply(layer: Layer, arch: Arch, keeps: tuple[frozenset[str], ...], span_of: list[np.ndarray],
-          counts: np.ndarray, bits: np.ndarray, used_bits: np.ndarray, read_pj_bit: np.ndarray,
+          ranks: RankOrder, counts: np.ndarray, bits: np.ndarray, used_bits: np.ndarray,
+          read_pj_bit: np.ndarray,
           write_pj_bit: np.ndarray) -> tuple[np.ndarray, np.ndarray, SparseCounts, float]:
     """Actual counts (L, O, 3, B), used bits (L, B), the sparse counts, and the fraction of
-    MAC energy that remains. ``span_of[o]`` is (X, L, B) tile extents."""
+    MAC energy that remains. ``span_of[o]`` is (X, L, B) tile extents in declared axis
+    order; ``ranks`` orders them by the loop nest for the formats."""
     check(layer, arch)
     L, n_ops, _, B = counts.shape
     out_o = layer.operands.index(layer.output)
@@ -205,11 +226,11 @@ def apply(layer: Layer, arch: Arch, keeps: tuple[frozenset[str], ...], span_of: 
             out[lv, o, 0] *= dens[o] if child is None else _kept(models[o], tiles[o][child])
             out[lv, o, 1] *= _kept(models[o], tiles[o][lv])
             out[lv, o, 2] *= dens[o]
-            units, mbits = format_per_tile(fmt, span_of[o][:, lv], models[o])
+            span = ranks.extents(o, lv, span_of[o][:, lv], len(fmt.ranks))
+            units, mbits = format_per_tile(fmt, span, models[o])
             nnz = np.maximum(occupancy(models[o], tiles[o][lv]), 1e-12)
             per_tile[(lv, o)] = (units / nnz, mbits / nnz, nnz)
-            used[lv] += tile_bits(o, layer, fmt, span_of[o][:, lv], bits[lv, o]) \
-                - tiles[o][lv] * bits[lv, o]
+            used[lv] += tile_bits(o, layer, fmt, span, bits[lv, o]) - tiles[o][lv] * bits[lv, o]
             if lv == innermost[o] and o != out_o:
                 exploited.add(o)
                 any_skip = True

@@ -16,6 +16,7 @@ import numpy as np
 
 from picojoule.arch.spec import Arch
 from picojoule.cost import sparse
+from picojoule.cost.ranks import RankOrder
 from picojoule.cost.window import WindowTable
 from picojoule.workload.einsum import Layer, Operand
 
@@ -119,21 +120,30 @@ def tile_extents(temporal: np.ndarray, spatial: np.ndarray) -> np.ndarray:
 
 
 def usage_bits(layer: Layer, arch: Arch, temporal: np.ndarray, spatial: np.ndarray,
-               keeps: tuple[frozenset[str], ...]) -> np.ndarray:
+               keeps: tuple[frozenset[str], ...], order: np.ndarray | None = None) -> np.ndarray:
     """(B, L, O) bits each operand's tile takes at each level that keeps it, for (B, L, D)
-    temporal and spatial (X * Y) factors; what a level's capacity is checked against."""
+    temporal and spatial (X * Y) factors; what a level's capacity is checked against. A
+    compressed format's ranks follow the loop ``order`` (B, L, D); without it, the rank
+    order that takes the fewest bits (a bound for any order: the mapper's pruning before it
+    picks orders; the cost model then checks the order it costs)."""
     T = np.ascontiguousarray(temporal.transpose(1, 2, 0))
     S = np.ascontiguousarray(spatial.transpose(1, 2, 0))
-    return level_usage_bits(layer, arch, T, S, keeps).transpose(2, 0, 1)
+    loops = None if order is None else np.ascontiguousarray(order.transpose(1, 2, 0))
+    return level_usage_bits(layer, arch, T, S, keeps, loops).transpose(2, 0, 1)
 
 
 def level_usage_bits(layer: Layer, arch: Arch, T: np.ndarray, S: np.ndarray,
-                     keeps: tuple[frozenset[str], ...]) -> np.ndarray:
-    """``usage_bits`` with the batch axis last: (L, D, B) factors in, (L, O, B) bits out."""
+                     keeps: tuple[frozenset[str], ...],
+                     order: np.ndarray | None = None) -> np.ndarray:
+    """``usage_bits`` with the batch axis last: (L, D, B) factors (and loop order) in,
+    (L, O, B) bits out."""
     E = tile_extents(T, S)
     L, _D, B = T.shape
+    consts = operand_consts(layer, arch)
+    ranks = None if order is None or not sparse.enabled(arch) else RankOrder.of(
+        tuple(k.terms for k in consts), T, S, order)
     out = np.zeros((L, len(layer.operands), B))
-    for o, (op, k) in enumerate(zip(layer.operands, operand_consts(layer, arch), strict=True)):
+    for o, (op, k) in enumerate(zip(layer.operands, consts, strict=True)):
         span = spans(k.terms, E)  # (X, L, B)
         tile = span.prod(axis=0)  # (L, B)
         if k.window is not None:
@@ -143,6 +153,11 @@ def level_usage_bits(layer: Layer, arch: Arch, T: np.ndarray, S: np.ndarray,
         for lv in range(L):
             if op.name in keeps[lv]:
                 fmt = sparse.compressed_format(arch, lv, op.name)  # per-rank formats
-                out[lv, o] = used[lv] if fmt is None else \
-                    sparse.tile_bits(o, layer, fmt, span[:, lv], bits[lv])
+                if fmt is None:
+                    out[lv, o] = used[lv]
+                elif ranks is None:
+                    out[lv, o] = sparse.fewest_tile_bits(o, layer, fmt, span[:, lv], bits[lv])
+                else:
+                    ext = ranks.extents(o, lv, span[:, lv], len(fmt.ranks))
+                    out[lv, o] = sparse.tile_bits(o, layer, fmt, ext, bits[lv])
     return out

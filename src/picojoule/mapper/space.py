@@ -96,7 +96,8 @@ class MappingSpace:
 
     def fits(self, factors: np.ndarray, bypass: int) -> np.ndarray:
         """Mappings whose tiles fit every capacity and whose unrollings fit every fan-out
-        (the cost model's ``valid``, computed without costing: the pruning step)."""
+        (the cost model's ``valid``, computed without costing: the pruning step; a compressed
+        tile counted at its fewest bits over rank orders, since its loop order comes later)."""
         return self.fits_rows(factors, np.full(len(factors), bypass, dtype=np.int64))
 
     def fits_rows(self, factors: np.ndarray, bypass: np.ndarray) -> np.ndarray:
@@ -148,7 +149,7 @@ class MappingSpace:
     def usage_bits(self, batch: MappingBatch) -> np.ndarray:
         """Bits of each operand's tile at each level that keeps it (B, L, O)."""
         return usage_bits(self.layer, self.arch, batch.temporal,
-                          batch.spatial_x * batch.spatial_y, batch.keeps)
+                          batch.spatial_x * batch.spatial_y, batch.keeps, batch.order)
 
     def usage_from_factors(self, factors: np.ndarray,
                            keeps: tuple[frozenset[str], ...]) -> np.ndarray:
