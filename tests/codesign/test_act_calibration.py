@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 import torch
+from test_codesign_methods import Stub
 from torch import nn
 
 from picojoule.codesign.config import INT8, CodesignConfig, LayerChoice
@@ -15,7 +16,6 @@ from picojoule.codesign.search import mixed_precision
 from picojoule.compress.codesign_ops import compressed_copy
 from picojoule.compress.task import Task
 from picojoule.errors import SpecError
-from test_codesign_methods import Stub
 
 
 def one_weight_task() -> Task:
