@@ -76,6 +76,15 @@ def show(p: Point, metric: str) -> str:
     return f"{p.label[:60]:<60} {metric} {p.metric:.4f}  {p.energy_uj:10.3f} uJ"
 
 
+def by_group(p: Point, groups: dict[str, list[str]] | None) -> str:
+    """The groups ``p`` moves off its default, each by its first member's choice."""
+    config = CodesignConfig.from_dict(p.config)
+    moved = {n for n, _ in config.layers}
+    return " ".join(f"{g}={config.choice(m[0]).label()}"
+                    for g, m in (groups or {n: [n] for n in moved}).items()
+                    if m[0] in moved) or p.label
+
+
 def ratio(run_: PruningRun, mag: PruningRun) -> float:
     return run_.saved_pj / mag.saved_pj if mag.saved_pj > 0 else float("inf")
 
@@ -170,10 +179,9 @@ def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
           f"{' > '.join(f'a{b}' for b in act_bits) or 'a8 only'} (calibration of each "
           f"activation rung: the best of {', '.join(act_cals)} per group, measured alone; "
           "uniform INT8 and every a8 input: max)")
-    for p in mp.path:
-        print(f"  {'accepted':<12}{show(p, m)}")
-    for p in mp.rejected:
-        print(f"  {'rejected':<12}{show(p, m)}")
+    for tag, pts in (("accepted", mp.path), ("rejected", mp.rejected)):
+        for p in pts:
+            print(f"  {tag:<9} {m} {p.metric:.4f} {p.energy_uj:10.3f} uJ  {by_group(p, groups)}")
     print("  sensitivity (metric drop, one group alone): " + json.dumps(
         {g: {b: round(v, 4) for b, v in s.items()} for g, s in mp.sensitivity.items()}))
     if act_cals != ("max",):
