@@ -4,8 +4,11 @@ embeddings, cosine agreement with FP32) on eyeriss and nvdla-small.
 For each (model, arch): a sweep (uniform precisions and sparsities, plus random per-layer
 mixes) and its Pareto front; (a) energy-aware vs global magnitude pruning at the same
 metric floor; (b) mixed precision (energy share x measured sensitivity) vs uniform INT8 at
-equal accuracy; (c) INT4 with per-vector scales vs INT8; and the Keller et al. INT4-VSQ vs
-INT8 datapath check. Every point is measured (metric on real data, energy by the mapper).
+equal accuracy (for MiniLM, each activation rung a6/a4 of each group uses the clipping
+calibration with the smallest drop measured alone, of max/percentile/MSE/KL/OCTAV; uniform
+INT8 and every a8 input are max-calibrated on both sides); (c) INT4 with per-vector scales
+vs INT8; and the Keller et al. INT4-VSQ vs INT8 datapath check. Every point is measured
+(metric on real data, energy by the mapper).
 
     PYTHONPATH=src python benchmarks/codesign_table.py [--out DIR] [--models lenet5,minilm]
         [--archs eyeriss,nvdla-small]
@@ -25,7 +28,7 @@ from pathlib import Path
 import torch
 
 from picojoule.arch import load_preset
-from picojoule.codesign.config import INT8, CodesignConfig, LayerChoice
+from picojoule.codesign.config import ACT_CALIBRATIONS, INT8, CodesignConfig, LayerChoice
 from picojoule.codesign.hardware import keller_check
 from picojoule.codesign.pipeline import Codesign, Point, default_cache
 from picojoule.codesign.pruning import (
@@ -71,6 +74,15 @@ def ladder_of(spec: tuple[tuple[int, str], ...]) -> tuple[LayerChoice, ...]:
 
 def show(p: Point, metric: str) -> str:
     return f"{p.label[:60]:<60} {metric} {p.metric:.4f}  {p.energy_uj:10.3f} uJ"
+
+
+def by_group(p: Point, groups: dict[str, list[str]] | None) -> str:
+    """The groups ``p`` moves off its default, each by its first member's choice."""
+    config = CodesignConfig.from_dict(p.config)
+    moved = {n for n, _ in config.layers}
+    return " ".join(f"{g}={config.choice(m[0]).label()}"
+                    for g, m in (groups or {n: [n] for n in moved}).items()
+                    if m[0] in moved) or p.label
 
 
 def ratio(run_: PruningRun, mag: PruningRun) -> float:
@@ -125,7 +137,8 @@ def batch_bound(task: Task, arch_name: str, out: Path, ft: int, batch: int,
 def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
         ft_steps: int, n_random: int, groups: dict[str, list[str]] | None,
         ladder: tuple[tuple[int, str], ...], only: tuple[str, ...] = (),
-        prune: bool = True, batch: int = 0, act_bits: tuple[int, ...] = ()) -> dict:
+        prune: bool = True, batch: int = 0, act_bits: tuple[int, ...] = (),
+        act_cals: tuple[str, ...] = ("max",)) -> dict:
     maps, store = default_cache(out)
     arch = load_preset(arch_name)
     cd = Codesign(task, arch, cache_dir=maps, store=store)
@@ -145,7 +158,7 @@ def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
     int8, vsq = by_name["int8"], by_name["int4-vsq"]
     # (b) mixed precision at equal accuracy (within tol of uniform INT8)
     mp = mixed_precision(cd, int8.metric - tol, groups=groups, ladder=ladder_of(ladder),
-                         act_bits=act_bits)
+                         act_bits=act_bits, act_calibrations=act_cals)
     best_mp = mp.best
     # (a) pruning with fine-tuning (when the task has training data)
     cd_ft = Codesign(task, arch, cache_dir=maps, store=store,
@@ -163,13 +176,17 @@ def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
     print(f"\n(b) mixed precision, floor {m} >= {int8.metric - tol:.4f} "
           f"(uniform INT8 {int8.metric:.4f} at {int8.energy_uj:.3f} uJ), ladder "
           f"{' > '.join(rung_label(r) for r in ladder_of(ladder))}, activations "
-          f"{' > '.join(f'a{b}' for b in act_bits) or 'a8 only'}")
-    for p in mp.path:
-        print(f"  {'accepted':<12}{show(p, m)}")
-    for p in mp.rejected:
-        print(f"  {'rejected':<12}{show(p, m)}")
+          f"{' > '.join(f'a{b}' for b in act_bits) or 'a8 only'} (calibration of each "
+          f"activation rung: the best of {', '.join(act_cals)} per group, measured alone; "
+          "uniform INT8 and every a8 input: max)")
+    for tag, pts in (("accepted", mp.path), ("rejected", mp.rejected)):
+        for p in pts:
+            print(f"  {tag:<9} {m} {p.metric:.4f} {p.energy_uj:10.3f} uJ  {by_group(p, groups)}")
     print("  sensitivity (metric drop, one group alone): " + json.dumps(
         {g: {b: round(v, 4) for b, v in s.items()} for g, s in mp.sensitivity.items()}))
+    if act_cals != ("max",):
+        print("  activation calibration per rung (best measured alone): "
+              + json.dumps(mp.act_calibration))
     print("  energy share at INT8: " + json.dumps({g: round(v, 3)
                                                    for g, v in mp.shares.items()}))
     ratio_b = int8.energy_pj / best_mp.energy_pj
@@ -178,7 +195,7 @@ def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
         f"{n} {p.metric:.4f} ({int8.energy_pj / p.energy_pj:.2f}x)" for n, p in lowest.items()))
     chosen = CodesignConfig.from_dict(best_mp.config)
     print("  best mixed: " + ", ".join(
-        f"{g}={rung_label(chosen.choice(members[0]))}a{chosen.choice(members[0]).act_bits}"
+        f"{g}={chosen.choice(members[0]).label()}"
         for g, members in (groups or {n: [n] for n in task.layers()}).items()))
     print(f"    {best_mp.metric:.4f} at "
           f"{best_mp.energy_uj:.3f} uJ -> {ratio_b:.2f}x less energy than uniform INT8 "
@@ -228,7 +245,7 @@ def main() -> None:
                   "groups": minilm_groups(task),
                   "ladder": ((6, "per_channel"), (4, "per_vector")),
                   "only": ("fp32", "int8", "int6", "int4", "int4-vsq"), "prune": False,
-                  "act_bits": (6, 4)}
+                  "act_bits": (6, 4), "act_cals": ACT_CALIBRATIONS}
         else:
             task = mnist_task(model, eval_limit=2000)
             kw = {"tol": 0.005, "max_drop": 0.01, "ft_steps": 100, "n_random": 20,

@@ -2,8 +2,10 @@
 
 A ``CodesignConfig`` gives every compressible layer a ``LayerChoice``: weight precision and
 format, scale granularity (per channel or VS-Quant per vector), activation precision and
-weight sparsity (unstructured magnitude or N:M). ``key`` is a stable digest of the config,
-which is what the result store and the sweep use to recognise a config already evaluated.
+clipping calibration, and weight sparsity (unstructured magnitude or N:M). ``key`` is a
+stable digest of the config, which is what the result store and the sweep use to recognise
+a config already evaluated (an ``act_calibration`` left at ``max`` is not part of the
+digest, so configs written before that field existed keep their keys).
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from typing import Annotated, Any
 from picojoule.decode import OneOf, Range, decode_dataclass, field_problems
 from picojoule.errors import Collector, Problem, SpecError
 
-__all__ = ["INT8", "CodesignConfig", "LayerChoice"]
+__all__ = ["ACT_CALIBRATIONS", "INT8", "CodesignConfig", "LayerChoice"]
 
 GRANULARITIES = ("per_channel", "per_vector")
 PATTERNS = ("none", "unstructured", "N:M")
 CALIBRATIONS = ("max", "mse", "octav")
+#: Clipping of the per-tensor activation scale (``compress.calibrate``): max, the 99.99th
+#: percentile of |x|, MSE sweep, KL divergence (TensorRT's entropy), OCTAV.
+ACT_CALIBRATIONS = ("max", "percentile", "mse", "entropy", "octav")
 Bits = Annotated[int, Range(2, 8)]  # integer precisions codesign sweeps
 
 
@@ -31,6 +36,8 @@ class LayerChoice:
 
     ``vector_size`` and ``scale_bits`` are VS-Quant's V and M (an M-bit integer scale per
     V weights, on top of a float scale per channel); used when ``granularity`` is per_vector.
+    ``calibration`` clips per-channel weight scales; ``act_calibration`` clips the layer's
+    input (activation) scale, calibrated on the task's calibration batches.
     """
 
     weight_bits: Bits | None = 8
@@ -43,6 +50,7 @@ class LayerChoice:
     m: int = 4
     vector_size: int = 16
     scale_bits: int = 4
+    act_calibration: Annotated[str, OneOf(ACT_CALIBRATIONS)] = "max"
 
     def check(self, c: Collector, at: str) -> None:
         field_problems(self, c, at)  # types, bit ranges and choices, as declared above
@@ -83,6 +91,8 @@ class LayerChoice:
         if self.granularity == "per_vector":
             w += "v"
         a = "a32" if self.act_bits is None else f"a{self.act_bits}"
+        if self.act_bits is not None and self.act_calibration != "max":
+            a += self.act_calibration
         s = {"none": "", "unstructured": f"s{round(self.sparsity * 100)}",
              "N:M": f"{self.n}:{self.m}"}[self.pattern]
         return f"{w}{a}{s}"
@@ -126,8 +136,8 @@ class CodesignConfig:
         return replace(self, layers=tuple(sorted(merged)), name="")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "default": asdict(self.default),
-                "layers": {n: asdict(c) for n, c in sorted(self.layers)}}
+        return {"name": self.name, "default": _as_dict(self.default),
+                "layers": {n: _as_dict(c) for n, c in sorted(self.layers)}}
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "config") -> CodesignConfig:
@@ -142,8 +152,8 @@ class CodesignConfig:
     @property
     def key(self) -> str:
         """Stable digest of what the config does (its name is a label, not part of it)."""
-        body = {"default": asdict(self.default),
-                "layers": {n: asdict(c) for n, c in sorted(self.layers)}}
+        body = {"default": _as_dict(self.default),
+                "layers": {n: _as_dict(c) for n, c in sorted(self.layers)}}
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:20]
 
     def label(self) -> str:
@@ -152,6 +162,14 @@ class CodesignConfig:
         if not self.layers:
             return self.default.label()
         return f"{self.default.label()}+" + ",".join(f"{n}={c.label()}" for n, c in self.layers)
+
+
+def _as_dict(choice: LayerChoice) -> dict[str, Any]:
+    """``asdict`` without ``act_calibration`` at its default (keys stay as before it existed)."""
+    out = asdict(choice)
+    if out["act_calibration"] == "max":
+        del out["act_calibration"]
+    return out
 
 
 @dataclass(frozen=True)

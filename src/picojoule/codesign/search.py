@@ -8,7 +8,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from picojoule.codesign.config import INT8, CodesignConfig, LayerChoice
+from picojoule.codesign.config import ACT_CALIBRATIONS, INT8, CodesignConfig, LayerChoice
 from picojoule.codesign.pipeline import Codesign, Point
 from picojoule.errors import SpecError
 
@@ -104,6 +104,7 @@ class MixedPrecision:
     path: tuple[Point, ...]  # every accepted step, the last is the result
     rejected: tuple[Point, ...]
     saving_pj: dict[str, dict[str, float]] = field(default_factory=dict)  # group -> rung -> pJ
+    act_calibration: dict[str, dict[str, str]] = field(default_factory=dict)  # group -> a6 -> mse
 
     @property
     def best(self) -> Point:
@@ -115,7 +116,8 @@ def mixed_precision(cd: Codesign, min_metric: float, bits: Sequence[int] = (6, 4
                     granularity: str = "per_channel",
                     groups: dict[str, list[str]] | None = None,
                     ladder: Sequence[LayerChoice] | None = None,
-                    act_bits: Sequence[int] = ()) -> MixedPrecision:
+                    act_bits: Sequence[int] = (),
+                    act_calibrations: Sequence[str] = ("max",)) -> MixedPrecision:
     """Lower groups of layers one rung at a time, keeping each step whose measured metric
     stays >= ``min_metric`` and whose energy is lower; a rejected step freezes that group's
     ladder (weights or activations).
@@ -130,7 +132,12 @@ def mixed_precision(cd: Codesign, min_metric: float, bits: Sequence[int] = (6, 4
     MAC energy depends on both operands' widths, so savings do not add up across ladders),
     over the sensitivity it adds measured alone (floored at 1e-4); the best-scoring move is
     measured first. ``groups`` (name -> layer names) moves layers together; by default each
-    layer is its own group."""
+    layer is its own group.
+
+    ``act_calibrations`` are the clippings tried at each activation rung (``max``,
+    ``percentile``, ``mse``, ``entropy``, ``octav``): each group is measured alone at the
+    rung with each, and the rung uses the one with the smallest drop (the first listed on a
+    tie), recorded in ``MixedPrecision.act_calibration``."""
     groups = groups or {n: [n] for n in cd.task.layers()}
     layers = list(groups)
     rungs = tuple(ladder) if ladder is not None else precision_ladder(base, bits, granularity)
@@ -143,11 +150,17 @@ def mixed_precision(cd: Codesign, min_metric: float, bits: Sequence[int] = (6, 4
     if len(set(acts)) != len(acts) or any(b not in range(2, 9) for b in acts):
         raise SpecError.single("mixed_precision", "act_bits",
                                f"distinct integers in 2..8, got {list(act_bits)}")
+    cals = list(act_calibrations)
+    if not cals or len(set(cals)) != len(cals) or any(c not in ACT_CALIBRATIONS for c in cals):
+        raise SpecError.single("mixed_precision", "act_calibrations", "distinct names from "
+                               f"{list(ACT_CALIBRATIONS)}, got {cals}")
     ladders = {"w": (labels, rungs), "a": (act_labels, acts)}
+    act_cal: dict[str, dict[str, str]] = {}  # group -> activation rung -> calibration
 
-    def choice_at(w: int, a: int) -> LayerChoice:
+    def choice_at(name: str, w: int, a: int) -> LayerChoice:
         choice = base if w < 0 else rungs[w]
-        return choice if a < 0 else replace(choice, act_bits=acts[a])
+        return choice if a < 0 else replace(choice, act_bits=acts[a],
+                                            act_calibration=act_cal[name][act_labels[a]])
 
     def assign(config: CodesignConfig, group: str, choice: LayerChoice) -> CodesignConfig:
         for member in groups[group]:
@@ -161,13 +174,19 @@ def mixed_precision(cd: Codesign, min_metric: float, bits: Sequence[int] = (6, 4
     sensitivity: dict[str, dict[str, float]] = {}
     saving: dict[str, dict[str, float]] = {}
     for name in layers:
-        sensitivity[name], saving[name] = {}, {}
-        alone = [(lb, choice_at(i, -1)) for i, lb in enumerate(labels)]
-        alone += [(lb, choice_at(-1, i)) for i, lb in enumerate(act_labels)]
+        sensitivity[name], saving[name], act_cal[name] = {}, {}, {}
+        alone = [(lb, choice_at(name, i, -1)) for i, lb in enumerate(labels)]
+        alone += [(lb, replace(base, act_bits=b, act_calibration=c))
+                  for lb, b in zip(act_labels, acts, strict=True) for c in cals]
         for label, choice in alone:
             p = cd.measure(assign(start, name, choice))
-            sensitivity[name][label] = base_point.metric - p.metric
+            drop = base_point.metric - p.metric
+            if label in sensitivity[name] and drop >= sensitivity[name][label]:
+                continue  # an earlier calibration of this activation rung did as well
+            sensitivity[name][label] = drop
             saving[name][label] = energy(base_point, name) - energy(p, name)
+            if label in act_labels:
+                act_cal[name][label] = choice.act_calibration
     current, point = start, base_point
     at = {(n, k): -1 for n in layers for k in ladders}  # each ladder's rung (-1: base)
     path: list[Point] = []
@@ -181,7 +200,7 @@ def mixed_precision(cd: Codesign, min_metric: float, bits: Sequence[int] = (6, 4
                 if (name, kind) in frozen or i >= len(names):
                     continue
                 w, a = (i, at[name, "a"]) if kind == "w" else (at[name, "w"], i)
-                trial = assign(current, name, choice_at(w, a))
+                trial = assign(current, name, choice_at(name, w, a))
                 gain = point.energy_pj - cd.estimate(trial, current).energy_pj
                 before = 0.0 if i == 0 else sensitivity[name][names[i - 1]]
                 cost = max(sensitivity[name][names[i]] - before, 1e-4)
@@ -199,4 +218,4 @@ def mixed_precision(cd: Codesign, min_metric: float, bits: Sequence[int] = (6, 4
             frozen.add((name, kind))
     shares0 = {n: energy(base_point, n) / base_point.energy_pj for n in layers}
     return MixedPrecision(base_point, sensitivity, shares0, tuple(path), tuple(rejected),
-                          saving)
+                          saving, act_cal)

@@ -72,6 +72,8 @@ class LayerRecipe(Protocol):
     def vector_size(self) -> int: ...
     @property
     def scale_bits(self) -> int: ...
+    @property
+    def act_calibration(self) -> str: ...
 
 
 Choice = Callable[[str], LayerRecipe]
@@ -96,7 +98,8 @@ def _quant_config(recipe: LayerRecipe) -> PTQConfig | None:
         weight = QuantSpec(bits=recipe.weight_bits, granularity=recipe.granularity,  # type: ignore[arg-type]
                            group_size=recipe.vector_size, scale_bits=recipe.scale_bits,
                            calibration=cal)  # type: ignore[arg-type]
-    act = QuantSpec(bits=recipe.act_bits) if recipe.act_bits is not None else None
+    act = (QuantSpec(bits=recipe.act_bits, calibration=recipe.act_calibration)  # type: ignore[arg-type]
+           if recipe.act_bits is not None else None)
     if weight is None and act is None:
         return None
     return PTQConfig(weight=weight, input=act)
