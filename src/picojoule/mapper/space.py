@@ -81,11 +81,13 @@ class MappingSpace:
     def random_orders(self, count: int, rng: np.random.Generator) -> np.ndarray:
         return (rng.random((count, len(self.n_orders))) * self.n_orders).astype(np.int64)
 
-    def batch(self, factors: np.ndarray, orders: np.ndarray) -> MappingBatch:
-        """The cost model's form of genomes that share one bypass choice."""
+    def batch(self, factors: np.ndarray, orders: np.ndarray,
+              mixed: bool = False) -> MappingBatch:
+        """The cost model's form of genomes that share one bypass choice (``mixed``: of
+        several; the batch then carries the first row's, for ``cost.evaluate_choices``)."""
         B, D, _ = factors.shape
         L = len(self.arch.levels)
-        if B and (orders[:, L] != orders[0, L]).any():
+        if B and not mixed and (orders[:, L] != orders[0, L]).any():
             raise ValueError("a batch takes genomes of one bypass choice")
         arrays = [np.ones((B, L, D), dtype=np.int64) for _ in range(3)]
         for s, (lv, kind) in enumerate(zip(self.slot_level, self.slot_kind, strict=True)):
