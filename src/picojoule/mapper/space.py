@@ -111,6 +111,12 @@ class MappingSpace:
                 spec = self.arch.levels[self.slot_level[s]].fanout
                 ok &= factors[:, :, s].prod(axis=1) <= (spec.x if kind == X else spec.y)
         ok &= self.within_limits(factors)
+        live = np.flatnonzero(ok)  # capacity only where the unrollings and limits hold
+        ok[live] = self._fit_capacity(factors.take(live, axis=0), bypass.take(live))
+        return ok
+
+    def _fit_capacity(self, factors: np.ndarray, bypass: np.ndarray) -> np.ndarray:
+        ok = np.ones(len(factors), dtype=bool)
         names = [op.name for op in self.layer.operands]
         every = tuple(frozenset(names) for _ in self.arch.levels)
         by_slot = np.ascontiguousarray(factors.transpose(2, 1, 0))  # (NS, D, B)
