@@ -22,14 +22,15 @@ Per operand and level that keeps it:
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from picojoule.arch.spec import Arch
-from picojoule.cost import sparse
+from picojoule.cost import bypass, sparse
+from picojoule.cost.bypass import Keeps, add
 from picojoule.cost.energy import EnergyModel
+from picojoule.cost.fanout import hop, hops_mm, refill_multicast, spatial_factor
 from picojoule.cost.ranks import RankOrder
 from picojoule.cost.stats import BatchStats
 from picojoule.cost.storage import operand_consts, spans, stored_bits, tile_extents
@@ -159,32 +160,6 @@ def _windowed(visits: np.ndarray, table: WindowTable, nest: _Nest, geo: _Geometr
     return visits * per_visit
 
 
-def _spatial_factor(nest: _Nest, arch: Arch, levels: range, dims: tuple[int, ...],
-                    capability: str) -> np.ndarray:
-    """Product of spatial factors of ``dims`` over the fan-outs of ``levels`` that have the
-    network ``capability`` (multicast or reduction)."""
-    out = np.ones(nest.T.shape[2], dtype=np.int64)
-    for m in levels:
-        if getattr(arch.levels[m].fanout, capability):
-            for d in dims:
-                out = out * nest.S[m, d]
-    return out
-
-
-def _refill_multicast(nest: _Nest, arch: Arch, levels: range,
-                      dims: tuple[int, ...]) -> np.ndarray | int:
-    """Children filled by one partial-sum read under a spatial reduction: 1 by default (the
-    sum returns to one child, the others restart from zero); the reduction factor of the
-    fan-outs whose ``psum_refill`` is ``multicast`` (Timeloop: every child counts a fill)."""
-    out: np.ndarray | int = 1
-    for m in levels:
-        fan = arch.levels[m].fanout
-        if fan.reduction and fan.psum_refill == "multicast":
-            for d in dims:
-                out = out * nest.S[m, d]
-    return out
-
-
 def _latched(nest: _Nest, relevant: np.ndarray, bits: np.ndarray, width_bits: int,
              last: int) -> np.ndarray:
     """(B,) MACs per read of a latched operand at its innermost level ``last``: the product
@@ -201,20 +176,6 @@ def _latched(nest: _Nest, relevant: np.ndarray, bits: np.ndarray, width_bits: in
     return np.where(bits * distinct <= width_bits, held, 1)
 
 
-def _hops_mm(used_x: np.ndarray, used_y: np.ndarray, arch: Arch) -> np.ndarray | None:
-    """(L, B) wire length one transfer crosses through each level's fan-out: half the span of
-    the used array on each axis (a first-order model); None when no fan-out has a pitch."""
-    pitch_mm = np.array([lv.fanout.pe_pitch_um / 1000.0 for lv in arch.levels])
-    if not pitch_mm.any():
-        return None
-    return pitch_mm[:, None] * (used_x + used_y).T / 2.0
-
-
-def _hop(hops: np.ndarray | None, levels: range) -> np.ndarray | float:
-    """Wire length through the fan-outs of ``levels``."""
-    return 0.0 if hops is None else hops[levels.start:levels.stop].sum(axis=0)
-
-
 CHUNK = 2048  # mappings per pass: keeps every intermediate array in cache
 
 
@@ -228,14 +189,53 @@ def evaluate_batch(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energy
     ``CHUNK`` (the arithmetic is per mapping, so chunking changes no number) and the results
     concatenated.
     """
+    one = ((batch.keeps, None),)
     if len(batch) <= CHUNK:
-        return _evaluate_chunk(layer, arch, batch, energy, _bound(timing, batch, layer, arch))
+        return _evaluate_chunk(layer, arch, batch, energy, _bound(timing, batch, layer, arch),
+                               one)
     parts = []
     for i in range(0, len(batch), CHUNK):
         chunk = batch.take(slice(i, i + CHUNK))
         parts.append(_evaluate_chunk(layer, arch, chunk, energy,
-                                     _bound(timing, chunk, layer, arch)))
+                                     _bound(timing, chunk, layer, arch), one))
     return BatchStats.concat(parts)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What a search needs of each mapping: energy, cycles and validity."""
+
+    energy_pj: np.ndarray  # (B,)
+    cycles: np.ndarray  # (B,)
+    valid: np.ndarray  # (B,) bool
+
+
+def evaluate_choices(layer: Layer, arch: Arch, batch: MappingBatch, choice: np.ndarray,
+                     choices: tuple[Keeps, ...], energy: EnergyModel,
+                     timing: TimingModel | None = None) -> Totals:
+    """``evaluate_batch`` of mappings under different bypass choices at once: row ``b``
+    keeps ``choices[choice[b]]`` (``batch.keeps`` is not read). The numbers of each row
+    are those of a batch of its own choice (``picojoule.cost.bypass``); the parts that do not
+    depend on the choice are computed once for all rows."""
+    if sparse.enabled(arch):  # per-rank formats read the keeps throughout: one choice a pass
+        out = Totals(np.zeros(len(batch)), np.zeros(len(batch)), np.zeros(len(batch), bool))
+        for b in np.unique(choice):
+            rows = np.flatnonzero(choice == b)
+            part = batch.take(rows)
+            st = evaluate_batch(layer, arch, MappingBatch(part.temporal, part.order,
+                                                          part.spatial_x, part.spatial_y,
+                                                          choices[int(b)]), energy, timing)
+            out.energy_pj[rows], out.cycles[rows], out.valid[rows] = \
+                st.energy_pj, st.cycles, st.valid
+        return out
+    parts = []
+    for i in range(0, len(batch), CHUNK):
+        chunk = batch.take(slice(i, i + CHUNK))
+        parts.append(_evaluate_chunk(layer, arch, chunk, energy,
+                                     _bound(timing, chunk, layer, arch),
+                                     bypass.groups(choice[i:i + CHUNK], choices)))
+    return Totals(*(np.concatenate([getattr(p, f) for p in parts])
+                    for f in ("energy_pj", "cycles", "valid")))
 
 
 def _bound(timing: TimingModel | None, batch: MappingBatch, layer: Layer,
@@ -244,10 +244,14 @@ def _bound(timing: TimingModel | None, batch: MappingBatch, layer: Layer,
 
 
 def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: EnergyModel,
-                    min_cycles: np.ndarray | None) -> BatchStats:
+                    min_cycles: np.ndarray | None,
+                    rows: tuple[tuple[Keeps, bypass.Mask], ...]) -> BatchStats:
+    """One pass; ``rows``: each bypass choice in the batch and the rows that take it (one
+    choice, None: every row takes ``batch.keeps``; a mixed batch's BatchStats is only read
+    for its totals)."""
     nest = _nest(batch)
     used_x, used_y = batch.spatial_x.prod(axis=2), batch.spatial_y.prod(axis=2)  # (B, L)
-    hops = _hops_mm(used_x, used_y, arch)
+    hops = hops_mm(used_x, used_y, arch)
     L, _D, B = nest.T.shape
     n_ops = len(layer.operands)
     counts = np.zeros((L, n_ops, 3, B))  # reads, fills, updates
@@ -268,50 +272,54 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
         if k.window is not None:  # a fused pixel dim: runs of flattened pixels (mean, peak)
             runs = k.window.footprints(nest.E)
             tile = tile * runs[1]
-        chain = [lv for lv in range(L) if op.name in batch.keeps[lv]]
+        levels, lasts, pairs = bypass.chain_terms(op.name, rows, L)
         stored = k.stored  # (L,) non-zeros kept per element
         bits = stored_bits(layer, op, k, nest.E, nest.T)  # (L, B) per stored element
         op_bits[:, o] = bits
-        for lv in chain:
-            used_bits[lv] += tile[lv] * stored[lv] * bits[lv]
+        for lv, m in levels:
+            add(used_bits[lv], tile[lv] * stored[lv] * bits[lv], m)
         geo = _geometry(nest, A, relevant)
         visits = _refetched(span[:, 1:], geo)  # (L-1, B) per instance, for levels 1..L-1
         if k.window is not None and runs is not None:
             visits = _windowed(visits, k.window, nest, geo, runs[0])
-        last = chain[-1]
-        below = range(last, L)
         if op is layer.output:
             distinct = spans(k.terms, nest.E * nest.T_above).prod(axis=0)  # (L, B)
-            red = _spatial_factor(nest, arch, below, irrelevant, "reduction")
-            updates = nest.macs_padded / red * exploit
-            counts[last, o, 2] += updates
-            counts[last, o, 0] += np.maximum(updates - distinct[last] * nest.inst[last], 0)
-            network_bits_mm += updates * bits[last] * _hop(hops, below)
-            for p, c in itertools.pairwise(chain):
-                red = _spatial_factor(nest, arch, range(p, c), irrelevant, "reduction")
+            for last, m in lasts:
+                below = range(last, L)
+                red = spatial_factor(nest.S, arch, below, irrelevant, "reduction")
+                updates = nest.macs_padded / red * exploit
+                add(counts[last, o, 2], updates, m)
+                add(counts[last, o, 0], np.maximum(updates - distinct[last] * nest.inst[last],
+                                                   0), m)
+                add(network_bits_mm, updates * bits[last] * hop(hops, below), m)
+            for (p, c), m in pairs:
+                red = spatial_factor(nest.S, arch, range(p, c), irrelevant, "reduction")
                 evictions = visits[c - 1] * nest.inst[c] / red
                 revisits = (visits[c - 1] - distinct[c]) * nest.inst[c] / red
-                counts[p, o, 2] += evictions
-                counts[p, o, 0] += revisits
-                counts[c, o, 1] += revisits * _refill_multicast(nest, arch, range(p, c),
-                                                                irrelevant)
-                network_bits_mm += (evictions + revisits) * bits[p] * _hop(hops, range(p, c))
+                add(counts[p, o, 2], evictions, m)
+                add(counts[p, o, 0], revisits, m)
+                add(counts[c, o, 1], revisits * refill_multicast(nest.S, arch, range(p, c),
+                                                                  irrelevant), m)
+                add(network_bits_mm, (evictions + revisits) * bits[p] * hop(hops, range(p, c)),
+                    m)
         else:
-            mc = _spatial_factor(nest, arch, below, irrelevant, "multicast")
-            per_mac = effectual if action == "skip" else stored[last]
-            reads = nest.macs_padded / mc * per_mac
-            if op.name in arch.compute.operand_latch:
-                reads = reads / _latched(nest, relevant, bits[last],
-                                         arch.levels[last].width_bits, last)
-            counts[last, o, 0] += reads
-            network_bits_mm += reads * bits[last] * _hop(hops, below)
-            for p, c in itertools.pairwise(chain):
+            for last, m in lasts:
+                below = range(last, L)
+                mc = spatial_factor(nest.S, arch, below, irrelevant, "multicast")
+                per_mac = effectual if action == "skip" else stored[last]
+                reads = nest.macs_padded / mc * per_mac
+                if op.name in arch.compute.operand_latch:
+                    reads = reads / _latched(nest, relevant, bits[last],
+                                             arch.levels[last].width_bits, last)
+                add(counts[last, o, 0], reads, m)
+                add(network_bits_mm, reads * bits[last] * hop(hops, below), m)
+            for (p, c), m in pairs:
                 fills = visits[c - 1] * nest.inst[c]  # dense elements; each side then moves
-                counts[c, o, 1] += fills * stored[c]  # only what it stores
-                reads = fills / _spatial_factor(nest, arch, range(p, c), irrelevant, "multicast")
-                if k.window is None and any(arch.levels[m].fanout.window_multicast
-                                            and arch.levels[m].fanout.multicast
-                                            for m in range(p, c)):
+                add(counts[c, o, 1], fills * stored[c], m)  # only what it stores
+                reads = fills / spatial_factor(nest.S, arch, range(p, c), irrelevant, "multicast")
+                if k.window is None and any(arch.levels[m_].fanout.window_multicast
+                                            and arch.levels[m_].fanout.multicast
+                                            for m_ in range(p, c)):
                     s_between = nest.S[p:c].prod(axis=0)
                     union_span = spans(k.terms, nest.E[c] * s_between)  # (X, B)
                     union_geo = _Geometry(geo.sliding[c - 1:c], geo.steps[c - 1:c],
@@ -320,8 +328,8 @@ def _evaluate_chunk(layer: Layer, arch: Arch, batch: MappingBatch, energy: Energ
                     union = _refetched(union_span[:, None, :], union_geo)[0] * nest.inst[p]
                     reads = np.minimum(reads, union)
                 reads = reads * stored[p]
-                counts[p, o, 0] += reads
-                network_bits_mm += reads * bits[p] * _hop(hops, range(p, c))
+                add(counts[p, o, 0], reads, m)
+                add(network_bits_mm, reads * bits[p] * hop(hops, range(p, c)), m)
     sp = None
     if sparse.enabled(arch):  # per-rank formats, gating and skipping (picojoule.cost.sparse)
         width = np.array([lv.width_bits for lv in energy.levels], dtype=np.float64)

@@ -61,9 +61,12 @@ def operand_consts(layer: Layer, arch: Arch) -> tuple[OperandConsts, ...]:
 def spans(terms: tuple[tuple[tuple[int, int], ...], ...], extents: np.ndarray) -> np.ndarray:
     """Points spanned on each axis (X, ..., B) by dims spanning ``extents`` (..., D, B)."""
     out = np.ones((len(terms), *extents.shape[:-2], extents.shape[-1]), dtype=np.int64)
-    for x, axis in enumerate(terms):
+    for x, axis in enumerate(terms):  # 1 + sum(c (e - 1)) as (1 - sum(c)) + sum(c e): exact
+        row = out[x]
         for d, coeff in axis:
-            out[x] += coeff * (extents[..., d, :] - 1)
+            row += extents[..., d, :] if coeff == 1 else coeff * extents[..., d, :]
+        if axis:
+            row -= sum(coeff for _, coeff in axis)
     return out
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from picojoule.cost.energy import EnergyModel
-from picojoule.cost.model import evaluate_batch
+from picojoule.cost.model import evaluate_choices
 from picojoule.cost.timing import select_timing
 from picojoule.mapper.space import MappingSpace
 
@@ -90,12 +90,16 @@ class Evaluator:
         self.considered += len(factors)
         scores = np.full(len(factors), np.inf)
         L = len(self.space.arch.levels)
-        fits = self.space.fits_rows(factors, orders[:, L])
-        for b in np.unique(orders[:, L]):
-            rows = np.flatnonzero(orders[:, L] == b)
-            keep = rows[fits[rows]][: self.remaining]
-            if len(keep):
-                scores[keep] = self._cost(factors[keep], orders[keep])
+        choice = orders[:, L]
+        fits = self.space.fits_rows(factors, choice)
+        keep, left = [], self.remaining  # the budget goes to bypass choices in turn
+        for b in np.unique(choice):
+            rows = np.flatnonzero(choice == b)
+            keep.append(rows[fits[rows]][:left])
+            left -= len(keep[-1])
+        rows = np.sort(np.concatenate([choice[:0], *keep]))
+        if len(rows):
+            scores[rows] = self._cost(factors[rows], orders[rows])
         if self.progress is not None:
             self.progress(int(np.isfinite(scores).sum()))
         i = int(np.argmin(scores))
@@ -113,11 +117,13 @@ class Evaluator:
 
     def _cost(self, factors: np.ndarray, orders: np.ndarray) -> np.ndarray:
         space = self.space
-        batch = space.batch(factors, orders)
+        L = len(space.arch.levels)
+        batch = space.batch(factors, orders, mixed=True)
         timing = None  # a timing bound matters to cycles, and to energy through static power
         if self.objective.cycles_exp or space.arch.static_power_mw:
             timing = select_timing(space.arch, space.stationary)
-        stats = evaluate_batch(space.layer, space.arch, batch, self.energy, timing)
+        stats = evaluate_choices(space.layer, space.arch, batch, orders[:, L], space.bypass,
+                                 self.energy, timing)
         self.evaluated += len(factors)
         return np.where(stats.valid, self.objective.score(stats.energy_pj, stats.cycles),
                         np.inf)

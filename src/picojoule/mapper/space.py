@@ -81,11 +81,13 @@ class MappingSpace:
     def random_orders(self, count: int, rng: np.random.Generator) -> np.ndarray:
         return (rng.random((count, len(self.n_orders))) * self.n_orders).astype(np.int64)
 
-    def batch(self, factors: np.ndarray, orders: np.ndarray) -> MappingBatch:
-        """The cost model's form of genomes that share one bypass choice."""
+    def batch(self, factors: np.ndarray, orders: np.ndarray,
+              mixed: bool = False) -> MappingBatch:
+        """The cost model's form of genomes that share one bypass choice (``mixed``: of
+        several; the batch then carries the first row's, for ``cost.evaluate_choices``)."""
         B, D, _ = factors.shape
         L = len(self.arch.levels)
-        if B and (orders[:, L] != orders[0, L]).any():
+        if B and not mixed and (orders[:, L] != orders[0, L]).any():
             raise ValueError("a batch takes genomes of one bypass choice")
         arrays = [np.ones((B, L, D), dtype=np.int64) for _ in range(3)]
         for s, (lv, kind) in enumerate(zip(self.slot_level, self.slot_kind, strict=True)):
@@ -110,6 +112,12 @@ class MappingSpace:
                 spec = self.arch.levels[self.slot_level[s]].fanout
                 ok &= factors[:, :, s].prod(axis=1) <= (spec.x if kind == X else spec.y)
         ok &= self.within_limits(factors)
+        live = np.flatnonzero(ok)  # capacity only where the unrollings and limits hold
+        ok[live] = self._fit_capacity(factors.take(live, axis=0), bypass.take(live))
+        return ok
+
+    def _fit_capacity(self, factors: np.ndarray, bypass: np.ndarray) -> np.ndarray:
+        ok = np.ones(len(factors), dtype=bool)
         names = [op.name for op in self.layer.operands]
         every = tuple(frozenset(names) for _ in self.arch.levels)
         by_slot = np.ascontiguousarray(factors.transpose(2, 1, 0))  # (NS, D, B)

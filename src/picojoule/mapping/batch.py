@@ -2,7 +2,7 @@
 
 Shapes: B mappings, L levels, D dims (in ``layer.dims`` order). ``order[b, l]`` lists dim
 indices outer -> inner at level l; loops of factor 1 may sit anywhere. The bypass choice is
-shared by the batch (the mapper groups candidates by it).
+shared by the batch (``cost.model.evaluate_choices`` costs rows of several choices at once).
 """
 
 from __future__ import annotations
