@@ -79,3 +79,16 @@ def test_decode_rejected_for_encoders() -> None:
         zoo.build("bert-base", phase="decode")
     with pytest.raises(SpecError, match="--kv"):
         zoo.build("gpt-2", kv_len=10)
+
+
+def test_a_layer_count_beyond_any_real_model_is_refused_before_building(tmp_path) -> None:
+    # 2**53 layers would be built one block at a time until memory runs out (a fuzz case did)
+    cfg = {"model_type": "llama", "hidden_size": 64, "num_hidden_layers": 2**53,
+           "num_attention_heads": 4, "intermediate_size": 128, "vocab_size": 1000}
+    with pytest.raises(SpecError, match=r"num_hidden_layers.*at most 10,000 layers"):
+        transformer_network(cfg)
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({**cfg, "num_hidden_layers": 10**30}))
+    with pytest.raises(SpecError, match="got more"):
+        load_model(str(path))
+    assert len(transformer_network({**cfg, "num_hidden_layers": 3}).layers) > 0

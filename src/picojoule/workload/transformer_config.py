@@ -21,6 +21,10 @@ FAMILIES: dict[str, str] = {
     "qwen2": "llama", "vit": "vit",
 }
 
+# The network is built one block at a time, so the layer count bounds memory and time; the
+# deepest published transformers have ~10^2 layers.
+MAX_LAYERS = 10_000
+
 # field -> accepted HF spellings, first wins
 _ALIASES: dict[str, tuple[str, ...]] = {
     "hidden_size": ("hidden_size", "n_embd", "d_model"),
@@ -120,6 +124,10 @@ def config_from_mapping(data: Mapping[str, Any], where: str = "config") -> Trans
                 c.add(_ALIASES[key][0], f"an activation name, got {value!r}")
         elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
             c.add(_ALIASES[key][0], f"a positive integer, got {value!r}")
+        elif key == "num_layers" and value > MAX_LAYERS:
+            shown = value if value < 10**20 else "more"
+            c.add(_ALIASES[key][0], f"at most {MAX_LAYERS:,} layers (the network is built "
+                                    f"layer by layer), got {shown}")
     c.raise_if_any()
     hidden, heads = values["hidden_size"], values["num_heads"]
     kv_heads = values.get("num_kv_heads", heads)
