@@ -11,7 +11,7 @@ from mapper_archs import small_arch
 from picojoule.arch import load_preset
 from picojoule.cost import energy_model, evaluate_batch
 from picojoule.mapper import build_space, bypass_choices, dataflow
-from picojoule.mapper.space import factorizations, padded_bounds
+from picojoule.mapper.factors import factorizations, padded_bounds
 from picojoule.mapper.strategies.exhaustive import expand
 from picojoule.workload import parse_layer
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from picojoule.arch.spec import DATAFLOW_NAMES
 from picojoule.mapper.constraints import ALIASES, DATAFLOWS
-from picojoule.mapper.space import (
+from picojoule.mapper.factors import (
     MAX_COMPOSITIONS,
     SpaceBuildTimeout,
     _compositions,
