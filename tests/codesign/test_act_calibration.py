@@ -12,7 +12,7 @@ from test_codesign_methods import Stub
 from torch import nn
 
 from picojoule.codesign.config import INT8, CodesignConfig, LayerChoice
-from picojoule.codesign.search import mixed_precision
+from picojoule.codesign.search import config_space, mixed_precision
 from picojoule.compress.codesign_ops import compressed_copy
 from picojoule.compress.task import Task
 from picojoule.errors import SpecError
@@ -91,3 +91,18 @@ def test_mixed_precision_uses_the_calibration_with_the_smaller_drop() -> None:
     with pytest.raises(SpecError, match="act_calibrations"):
         mixed_precision(stub, 0.99, act_bits=(6,),  # type: ignore[arg-type]
                         act_calibrations=("max", "minmax"))
+
+
+def test_a_sweeps_calibration_reaches_every_quantized_activation_and_nothing_else():
+    plain = config_space(["conv1", "fc1"], 12, seed=3)
+    clipped = config_space(["conv1", "fc1"], 12, seed=3, act_calibration="mse")
+    assert len(clipped) == len(plain) == 12
+    for a, b in zip(plain, clipped, strict=True):
+        for (na, ca), (nb, cb) in zip(((None, a.default), *a.layers),
+                                      ((None, b.default), *b.layers), strict=True):
+            assert na == nb and replace(cb, act_calibration=ca.act_calibration) == ca
+            # float activations (the fp32 config) keep max; every quantized one is clipped
+            assert cb.act_calibration == ("max" if ca.act_bits is None else "mse")
+    assert plain[1].key != clipped[1].key  # a different config, stored apart
+    with pytest.raises(SpecError, match="act_calibration"):
+        config_space(["conv1"], 3, act_calibration="median")

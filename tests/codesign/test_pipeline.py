@@ -98,6 +98,8 @@ def test_cli_rejects_bad_arguments(capsys, tmp_path):
                  "--data", str(tmp_path / "none.txt")]) == 2
     err = capsys.readouterr().err
     assert "MODEL" in err and "--metric" in err and "--data" in err
+    assert main(["codesign", "lenet5", "--arch", "eyeriss", "--act-calibration", "median"]) == 2
+    assert "--act-calibration: one of max, percentile" in capsys.readouterr().err
 
 
 def test_reused_layer_weights_give_the_same_points(task, tmp_path):

@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     pick.add_argument("--budget-uj", type=float, default=None, metavar="X",
                       help="report the most accurate config within X uJ per inference")
     p.add_argument("--configs", type=int, default=30, help="configs to sweep (default 30)")
+    p.add_argument("--act-calibration", default="max", metavar="METHOD",
+                   help="clipping of every quantized activation: max (default), percentile, "
+                        "mse, entropy or octav")
     p.add_argument("--eval-limit", type=int, default=2000,
                    help="MNIST test images the metric uses (default 2000)")
     p.add_argument("--train-limit", type=int, default=None,
@@ -63,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
         c.add("--configs", f"a positive number, got {args.configs}")
     if args.eval_limit < 1:
         c.add("--eval-limit", f"a positive number, got {args.eval_limit}")
+    from picojoule.codesign.config import ACT_CALIBRATIONS
+    if args.act_calibration not in ACT_CALIBRATIONS:
+        c.add("--act-calibration", f"one of {', '.join(ACT_CALIBRATIONS)}, "
+                                   f"got {args.act_calibration!r}")
     c.raise_if_any()
     carbon = carbon_settings(args)  # a bad --carbon fails before any work
     from picojoule.arch.loader import load_arch
@@ -84,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
                           train_limit=args.train_limit, epochs=args.epochs)
     maps, store = default_cache(args.out)
     cd = Codesign(task, arch, cache_dir=maps, store=store)
-    points = cd.sweep(config_space(task.layers(), args.configs, nm_layers=task.nm_layers()))
+    points = cd.sweep(config_space(task.layers(), args.configs, nm_layers=task.nm_layers(),
+                                   act_calibration=args.act_calibration))
     co2e = (co2e_g_per_inference(points, carbon.intensity, carbon.pue)
             if carbon is not None else None)
     print(format_table(points, metric, co2e))

@@ -38,6 +38,22 @@ def below_budget(points: Sequence[Point], budget_uj: float) -> Point | None:
     return max(ok, key=lambda p: (p.metric, -p.energy_pj, p.key)) if ok else None
 
 
+def with_act_calibration(config: CodesignConfig, act_calibration: str) -> CodesignConfig:
+    """``config`` with every quantized activation clipped by ``act_calibration`` (one of
+    ``ACT_CALIBRATIONS``); float layers are left as they are."""
+    if act_calibration not in ACT_CALIBRATIONS:
+        raise SpecError.single("act_calibration", "", f"one of {', '.join(ACT_CALIBRATIONS)}, "
+                                                      f"got {act_calibration!r}")
+
+    def clip(choice: LayerChoice) -> LayerChoice:
+        if choice.act_bits is None:
+            return choice
+        return replace(choice, act_calibration=act_calibration)
+
+    return replace(config, default=clip(config.default),
+                   layers=tuple((n, clip(ch)) for n, ch in config.layers))
+
+
 def uniform_configs(nm_layers: Sequence[str] = ()) -> list[CodesignConfig]:
     """One precision for every layer: FP32, INT8, INT6, INT4 (per channel and per vector),
     INT3, INT2, and INT8 with 50/75 % unstructured sparsity and with 2:4 (on ``nm_layers``,
@@ -57,10 +73,15 @@ def uniform_configs(nm_layers: Sequence[str] = ()) -> list[CodesignConfig]:
 
 
 def config_space(layers: Sequence[str], count: int, seed: int = 0,
-                 nm_layers: Sequence[str] = ()) -> list[CodesignConfig]:
+                 nm_layers: Sequence[str] = (),
+                 act_calibration: str = "max") -> list[CodesignConfig]:
     """``count`` distinct configs: the uniform ones, then random per-layer mixes of weight
     bits (2-8), granularity, activation bits (6 or 8) and sparsity (none, 50/75 %
-    unstructured, 2:4 on ``nm_layers``), drawn with ``random.Random(seed)``."""
+    unstructured, 2:4 on ``nm_layers``), drawn with ``random.Random(seed)``; every quantized
+    activation clipped by ``act_calibration``."""
+    if act_calibration != "max":
+        return [with_act_calibration(c, act_calibration)
+                for c in config_space(layers, count, seed, nm_layers)]
     if count < 1:
         raise SpecError.single("config_space", "count", f"a positive int, got {count}")
     rng = random.Random(seed)
