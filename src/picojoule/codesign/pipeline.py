@@ -20,8 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 from picojoule.arch.spec import Arch
 from picojoule.codesign.config import CodesignConfig
-from picojoule.codesign.cost import DEFAULT_OPTIONS, FLOAT_BITS, NetworkCost, network_cost
+from picojoule.codesign.cost import (
+    DEFAULT_OPTIONS,
+    ENVELOPE_DENSITIES,
+    FLOAT_BITS,
+    NetworkCost,
+    network_cost,
+)
 from picojoule.codesign.store import Store
+from picojoule.context.store import fingerprint
 from picojoule.errors import SpecError
 from picojoule.mapper.search import SearchOptions
 from picojoule.result import Result
@@ -85,7 +92,10 @@ class Codesign:
 
     @property
     def _arch_key(self) -> str:
-        return f"{self.arch.name}-ft{self.fine_tune_steps}"
+        """What a stored point's costs depend on besides its config: the architecture's
+        content (not only its name), the search options and the density grid."""
+        costing = fingerprint(self.arch, self.options, ENVELOPE_DENSITIES)[:16]
+        return f"{self.arch.name}-ft{self.fine_tune_steps}-{costing}"
 
     @property
     def network(self) -> Network:
