@@ -3,6 +3,8 @@ one epoch (in tmp), measured on 500 test images, costed on eyeriss."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -15,6 +17,7 @@ from picojoule.codesign.search import below_budget, cheapest_above, pareto_front
 from picojoule.codesign.store import Store
 from picojoule.compress.task import mnist_task
 from picojoule.errors import SpecError
+from picojoule.mapper import Budget, SearchOptions
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +136,21 @@ def test_a_point_as_a_result_adds_up(task, tmp_path):
                                                                            rel=1e-12)
     df = result.to_pandas()
     assert set(df["layer"]) == set(point.layers)
+
+
+def test_a_store_never_returns_costs_of_another_costing(task, tmp_path):
+    store = Store(tmp_path / "p.sqlite")
+    config = CodesignConfig(LayerChoice(8, 8), name="int8")
+    arch = load_preset("eyeriss")
+    first = Codesign(task, arch, cache_dir=tmp_path / "m", store=store).measure(config)
+    # same name, twice the static power: the stored point must not be read back
+    hotter = dataclasses.replace(arch, static_power_mw=2 * arch.static_power_mw)
+    second = Codesign(task, hotter, cache_dir=tmp_path / "m", store=store).measure(config)
+    assert second.energy_pj > first.energy_pj
+    assert second.metric == first.metric  # the measured half is shared across costings
+    other = Codesign(task, arch, SearchOptions(budget=Budget(300), seed=0),
+                     cache_dir=tmp_path / "m", store=store)
+    third = other.measure(config)
+    assert other.measure(config) == third  # read back under its own key
+    again = Codesign(task, arch, cache_dir=tmp_path / "m", store=store).measure(config)
+    assert again == first

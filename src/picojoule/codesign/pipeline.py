@@ -93,8 +93,10 @@ class Codesign:
     @property
     def _arch_key(self) -> str:
         """What a stored point's costs depend on besides its config: the architecture's
-        content (not only its name), the search options and the density grid."""
-        costing = fingerprint(self.arch, self.options, ENVELOPE_DENSITIES)[:16]
+        content (not only its name), the search options, the density grid and the traced
+        network's layers (a task of the same name traced at another batch size differs)."""
+        layers = [(layer.name, layer.signature) for layer in self.network.layers]
+        costing = fingerprint(self.arch, self.options, ENVELOPE_DENSITIES, layers)[:16]
         return f"{self.arch.name}-ft{self.fine_tune_steps}-{costing}"
 
     @property
