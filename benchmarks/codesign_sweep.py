@@ -33,9 +33,8 @@ def main() -> None:
     out = args.out or Path(tempfile.mkdtemp(prefix="codesign-sweep-"))
     task = mnist_task("lenet5", eval_limit=args.eval_limit)
     maps, store = default_cache(out)
-    arch_key = "eyeriss-ft0"
-    done_before = {p["key"] for p in store.points(task.name, arch_key)}
     cd = Codesign(task, load_preset("eyeriss"), cache_dir=maps, store=store)
+    done_before = cd.stored_keys()
     configs = config_space(task.layers(), args.configs, seed=0, nm_layers=task.nm_layers())
     print(f"{len(configs)} configs of LeNet-5 on eyeriss, accuracy on {args.eval_limit} "
           f"MNIST test images, {os.cpu_count()} cores; store {out}")

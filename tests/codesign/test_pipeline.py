@@ -152,5 +152,9 @@ def test_a_store_never_returns_costs_of_another_costing(task, tmp_path):
                      cache_dir=tmp_path / "m", store=store)
     third = other.measure(config)
     assert other.measure(config) == third  # read back under its own key
-    again = Codesign(task, arch, cache_dir=tmp_path / "m", store=store).measure(config)
-    assert again == first
+    again = Codesign(task, arch, cache_dir=tmp_path / "m", store=store)
+    assert again.measure(config) == first
+    assert again.stored_keys() == {config.key}
+    # the same task name measured on other data (another eval_limit, other sentences)
+    other_data = dataclasses.replace(task, data_key=task.data_key + "-other")
+    assert Codesign(other_data, arch, cache_dir=tmp_path / "m", store=store).stored_keys() == set()

@@ -91,13 +91,20 @@ class Codesign:
                                                 repr=False)
 
     @property
-    def _arch_key(self) -> str:
+    def costing_key(self) -> str:
         """What a stored point's costs depend on besides its config: the architecture's
         content (not only its name), the search options, the density grid and the traced
         network's layers (a task of the same name traced at another batch size differs)."""
         layers = [(layer.name, layer.signature) for layer in self.network.layers]
         costing = fingerprint(self.arch, self.options, ENVELOPE_DENSITIES, layers)[:16]
         return f"{self.arch.name}-ft{self.fine_tune_steps}-{costing}"
+
+    def stored_keys(self) -> set[str]:
+        """Keys of the configs whose points the store already holds for this task and
+        costing (what a resumed sweep reads back instead of evaluating)."""
+        if self.store is None:
+            return set()
+        return {p["key"] for p in self.store.points(self.task.store_name, self.costing_key)}
 
     @property
     def network(self) -> Network:
@@ -111,7 +118,7 @@ class Codesign:
     def _measured(self, config: CodesignConfig, model: Any = None) -> dict[str, Any]:
         """The metric and compression summary of ``config`` (from the store if there)."""
         key = f"{config.key}-ft{self.fine_tune_steps}"
-        known = (self.store.get_measured(self.task.name, key)
+        known = (self.store.get_measured(self.task.store_name, key)
                  if self.store is not None and model is None else None)
         if known is None:
             from picojoule.compress import codesign_ops as ops  # torch, when measuring
@@ -121,7 +128,7 @@ class Codesign:
                                             self.weight_cache)
             known = ops.measure(self.task, model)
             if self.store is not None:
-                self.store.put_measured(self.task.name, key, known)
+                self.store.put_measured(self.task.store_name, key, known)
         return known
 
     def result(self, config: CodesignConfig) -> Result:
@@ -169,12 +176,14 @@ class Codesign:
         """``evaluate`` through the store: a config already there is read, not re-run."""
         if self.store is None:
             return self.evaluate(config)
-        got = self.store.get(self.task.name, self._arch_key, config.key)
+        got = self.store.get(self.task.store_name, self.costing_key, config.key)
         if got is not None:
             return Point.from_dict(got)
-        self.store.log(self.run_id, self.task.name, self._arch_key, config.key, "start")
+        self.store.log(self.run_id, self.task.store_name, self.costing_key, config.key,
+                       "start")
         point = self.evaluate(config)
-        self.store.put(self.task.name, self._arch_key, config.key, point.label, point.to_dict())
+        self.store.put(self.task.store_name, self.costing_key, config.key, point.label,
+                       point.to_dict())
         return point
 
     def sweep(self, configs: Iterable[CodesignConfig],

