@@ -3,7 +3,8 @@ a6 or a4, with each activation calibration the codesign config offers.
 
 The task is the one ``benchmarks/codesign_table.py`` uses (all-MiniLM-L6-v2, the 50
 sentences of ``benchmarks/data/sentences.txt``, metric: mean cosine similarity to the FP32
-embedding). Every layer has INT8 per-channel weights; the reference is uniform INT8 with
+embedding; calibrated on the 128 sentences of ``benchmarks/data/calibration_sentences.txt``).
+Every layer has INT8 per-channel weights; the reference is uniform INT8 with
 max-calibrated a8 inputs. A row lowers one kind of layer (query, key, value, attention
 output, FFN up, FFN down; all six blocks together) to ``aN`` with the column's calibration,
 the other layers staying at a8 with max; the first row changes only the calibration of
@@ -19,24 +20,20 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import time
-from pathlib import Path
 
 import torch
 
+from minilm_bench import bench_task, kind_of
 from picojoule.codesign.config import ACT_CALIBRATIONS, INT8, CodesignConfig
 from picojoule.compress.codesign_ops import compressed_copy, measure
-from picojoule.compress.task import Task, minilm_task
-
-KINDS = (("attention.self.query", "query"), ("attention.self.key", "key"),
-         ("attention.self.value", "value"), ("attention.output.dense", "attn-out"),
-         ("intermediate.dense", "ffn-up"), ("output.dense", "ffn-down"))
+from picojoule.compress.task import Task
 
 
 def kinds(task: Task) -> dict[str, list[str]]:
     """Layer names per kind across the six blocks (the pooler is unused by the embedding)."""
     out: dict[str, list[str]] = {}
     for name in task.layers():
-        kind = next((k for suffix, k in KINDS if name.endswith(suffix)), None)
+        kind = kind_of(name)
         if kind is not None:
             out.setdefault(kind, []).append(name)
     return out
@@ -55,12 +52,10 @@ def main() -> None:
     cals = args.calibrations.split(",")
     torch.manual_seed(0)
     started = time.perf_counter()
-    sentences = [s for s in (Path(__file__).parent / "data" / "sentences.txt")
-                 .read_text().splitlines() if s.strip()]
-    task = minilm_task(sentences)
+    task = bench_task()
     reference = metric(task, CodesignConfig(INT8))
-    print(f"MiniLM, {len(sentences)} sentences: uniform INT8 (max-calibrated a8) cosine "
-          f"{reference:.4f}; cells: cosine drop against it")
+    print("MiniLM, 50 sentences measured, calibrated on 128 others: uniform INT8 "
+          f"(max-calibrated a8) cosine {reference:.4f}; cells: cosine drop against it")
     print(f"{'layers lowered':<18}" + "".join(f"{c:>12}" for c in cals))
     rows = [("all at a8", {c: CodesignConfig(dataclasses.replace(INT8, act_calibration=c))
                            for c in cals})]

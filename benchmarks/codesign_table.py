@@ -27,6 +27,7 @@ from pathlib import Path
 
 import torch
 
+from minilm_bench import bench_task, kind_of
 from picojoule.arch import load_preset
 from picojoule.codesign.config import ACT_CALIBRATIONS, INT8, CodesignConfig, LayerChoice
 from picojoule.codesign.hardware import keller_check
@@ -41,23 +42,18 @@ from picojoule.codesign.pruning import (
 )
 from picojoule.codesign.report import format_table, render_html, to_json
 from picojoule.codesign.search import config_space, mixed_precision, pareto_front, rung_label
-from picojoule.codesign.task import Task, minilm_task, mnist_task
+from picojoule.codesign.task import Task, mnist_task
 from picojoule.errors import SpecError
 from picojoule.workload import parse_layer
 
 ARCHS = ("eyeriss", "nvdla-small")
-KINDS = (("attention.self.query", "query"), ("attention.self.key", "key"),
-         ("attention.self.value", "value"), ("attention.output.dense", "attn-out"),
-         ("intermediate.dense", "ffn-up"), ("output.dense", "ffn-down"))
-
-
 def minilm_groups(task: Task) -> dict[str, list[str]]:
     """One group per kind of layer across the six blocks (query, key, value, attention
     output, FFN up, FFN down) and the pooler (costed, but unused by the mean-pooled
     sentence embedding): sensitivity is measured per kind, not for all attention at once."""
     groups: dict[str, list[str]] = {}
     for name in task.layers():
-        kind = next((k for suffix, k in KINDS if name.endswith(suffix)), name)
+        kind = kind_of(name) or name
         groups.setdefault(kind, []).append(name)
     return groups
 
@@ -241,9 +237,7 @@ def main() -> None:
     results = {}
     for model in args.models.split(","):
         if model == "minilm":
-            sentences = [s for s in (Path(__file__).parent / "data" / "sentences.txt")
-                         .read_text().splitlines() if s.strip()]
-            task = minilm_task(sentences)
+            task = bench_task()
             # one evaluation of MiniLM (PTQ of 37 layers with activation calibration, then
             # 50 sentences) is minutes on a loaded 2-core box: a reduced plan
             kw = {"tol": 0.005, "max_drop": 0.02, "ft_steps": 0, "n_random": 0,
