@@ -22,6 +22,7 @@ FormatName = Literal["int", "uint", "log", "fp8_e4m3", "fp8_e5m2", "fp6_e3m2", "
                      "fp4_e2m1", "mxfp8", "mxfp6", "mxfp4", "nvfp4"]
 Granularity = Literal["auto", "per_tensor", "per_channel", "per_group", "per_vector"]
 Calibration = Literal["max", "percentile", "mse", "entropy", "octav"]
+Rounding = Literal["nearest", "gptq"]
 #: Elements sharing one scale in the block formats (OCP MX v1.0: 32; NVFP4: 16).
 BLOCK_SIZES = {"mxfp8": 32, "mxfp6": 32, "mxfp4": 32, "nvfp4": 16}
 
@@ -36,6 +37,11 @@ class QuantSpec:
     for ``mx*``/``nvfp4``. ``group_size`` is the elements per group (``per_group``) or per
     vector (``per_vector``, VS-Quant's V); ``scale_bits`` is VS-Quant's M, the width of the
     unsigned integer per-vector scale that multiplies a floating per-channel scale.
+
+    ``rounding`` decides the integer codes once the scales are set: ``nearest`` rounds each
+    weight on its own; ``gptq`` (weights of symmetric ``int`` formats only) rounds the
+    columns of a layer's weight one after another and moves each column's error onto the
+    columns not yet rounded, weighted by the layer's calibration inputs (``compress.gptq``).
     """
 
     format: FormatName = "int"
@@ -46,6 +52,7 @@ class QuantSpec:
     scale_bits: int = 4
     calibration: Calibration = "max"
     percentile: float = 99.99
+    rounding: Rounding = "nearest"
 
     def __post_init__(self) -> None:
         c = Collector("QuantSpec")
@@ -122,10 +129,16 @@ class QuantSpec:
         if (not isinstance(self.percentile, int | float) or isinstance(self.percentile, bool)
                 or not 50.0 < float(self.percentile) <= 100.0):
             c.add(p + "percentile", f"a number in (50, 100], got {self.percentile!r}")
+        if self.rounding == "gptq" and not (self.format == "int" and self.symmetric):
+            c.add(p + "rounding", f"'nearest' for {self.label()} (gptq rounds weights of "
+                  "the symmetric 'int' formats only)")
 
     def check_activation(self, c: Collector, prefix: str) -> None:
         """Activations take one scale per tensor (a batch has no fixed channel layout here)."""
         if self.granularity not in ("auto", "per_tensor") or self.is_block:
             c.add(f"{prefix}.granularity", "'auto' or 'per_tensor' for activations "
                   f"(got {self.format if self.is_block else self.granularity!r})")
+        if self.rounding != "nearest":
+            c.add(f"{prefix}.rounding", "'nearest' for activations (gptq rounds weights, "
+                  f"got {self.rounding!r})")
 
