@@ -1,0 +1,96 @@
+"""GPTQ vs round-to-nearest on MiniLM: the cosine lost when one kind of layer's weights drop
+to 4 or 3 bits, rounded to nearest (RTN) or by GPTQ with the same scales.
+
+The task is the one ``benchmarks/codesign_table.py`` uses (all-MiniLM-L6-v2, the 50
+sentences of ``benchmarks/data/sentences.txt``, metric: mean cosine similarity to the FP32
+embedding). The reference is uniform INT8 (per-channel weight scales, max-calibrated a8
+inputs, rounded to nearest). A row lowers the weights of one kind of layer across the six
+blocks (query, key, value, attention output, FFN up, FFN down; the last row both FFN kinds)
+to ``w4v`` (4-bit, VS-Quant: a 4-bit scale per 16 weights), ``w4`` (4-bit, per-channel
+scales) or ``w3v``; everything else stays INT8 and every input a8. Cells are the cosine drop
+against the reference (lower is better). GPTQ's Hessians come from the task's calibration
+batches, which are the same 50 sentences (as for the activation scales): in-sample. The
+time is the whole script's wall clock (and GPTQ's extra time per row).
+
+    PYTHONPATH=src python benchmarks/codesign_gptq.py [--rungs w4v,w4,w3v] [--kinds ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from picojoule.codesign.config import INT8, CodesignConfig
+from picojoule.compress.codesign_ops import compressed_copy, measure
+from picojoule.compress.task import Task, minilm_task
+
+KINDS = (("attention.self.query", "query"), ("attention.self.key", "key"),
+         ("attention.self.value", "value"), ("attention.output.dense", "attn-out"),
+         ("intermediate.dense", "ffn-up"), ("output.dense", "ffn-down"))
+RUNGS = {"w4v": (4, "per_vector"), "w4": (4, "per_channel"), "w3v": (3, "per_vector"),
+         "w3": (3, "per_channel")}
+
+
+def kinds(task: Task) -> dict[str, list[str]]:
+    """Layer names per kind across the six blocks (the pooler is unused by the embedding;
+    ``attention.output.dense`` matches attn-out before ffn-down's ``output.dense``)."""
+    out: dict[str, list[str]] = {}
+    for name in task.layers():
+        kind = next((k for suffix, k in KINDS if name.endswith(suffix)), None)
+        if kind is not None:
+            out.setdefault(kind, []).append(name)
+    return out
+
+
+def metric(task: Task, config: CodesignConfig, cache: dict[Any, Any]) -> tuple[float, float]:
+    started = time.perf_counter()
+    value = float(measure(task, compressed_copy(task, config.choice, cache=cache))["metric"])
+    return value, time.perf_counter() - started
+
+
+def lowered(members: list[str], rung: str, rounding: str) -> CodesignConfig:
+    bits, granularity = RUNGS[rung]
+    choice = dataclasses.replace(INT8, weight_bits=bits, granularity=granularity,
+                                 rounding=rounding)
+    return CodesignConfig(INT8, tuple((m, choice) for m in sorted(members)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rungs", default="w4v,w4,w3v")
+    parser.add_argument("--kinds", default="query,key,value,attn-out,ffn-up,ffn-down")
+    args = parser.parse_args()
+    rungs = args.rungs.split(",")
+    torch.manual_seed(0)
+    started = time.perf_counter()
+    sentences = [s for s in (Path(__file__).parent / "data" / "sentences.txt")
+                 .read_text().splitlines() if s.strip()]
+    task = minilm_task(sentences)
+    cache: dict[Any, Any] = {}  # INT8 layers quantized once for all rows
+    reference, _ = metric(task, CodesignConfig(INT8), cache)
+    print(f"MiniLM, {len(sentences)} sentences: uniform INT8 cosine {reference:.4f}; cells: "
+          "cosine drop against it, RTN / GPTQ (same bits and scales)")
+    print(f"{'weights lowered':<20}{'rtn':>9}{'gptq':>9}{'gptq/rtn':>10}{'s rtn':>8}"
+          f"{'s gptq':>8}")
+    groups = kinds(task)
+    rows: list[tuple[str, list[str], str]] = [
+        (f"{kind} {rung}", groups[kind], rung)
+        for kind in args.kinds.split(",") for rung in rungs]
+    rows.append(("ffn-up+down w4v", groups["ffn-up"] + groups["ffn-down"], "w4v"))
+    for label, members, rung in rows:
+        (rtn, s_rtn), (gptq, s_gptq) = (metric(task, lowered(members, rung, r), cache)
+                                        for r in ("nearest", "gptq"))
+        d_rtn, d_gptq = reference - rtn, reference - gptq
+        ratio = d_gptq / d_rtn if d_rtn > 0 else float("nan")
+        print(f"{label:<20}{d_rtn:>9.4f}{d_gptq:>9.4f}{ratio:>10.2f}{s_rtn:>8.1f}"
+              f"{s_gptq:>8.1f}", flush=True)
+    print(f"({time.perf_counter() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
