@@ -51,9 +51,9 @@ DAMPING = 0.01
 
 def unsupported(module: nn.Module) -> str | None:
     """Why GPTQ cannot round ``module``'s weight, or None if it can."""
-    if type(module) is nn.Linear:
+    if isinstance(module, nn.Linear):
         return None
-    if type(module) is nn.Conv2d:
+    if isinstance(module, nn.Conv2d):
         if module.groups != 1:
             return f"Conv2d with groups={module.groups}"
         if module.padding_mode != "zeros" or isinstance(module.padding, str):
