@@ -48,7 +48,6 @@ def test_error_of_a_column_moves_onto_the_correlated_one() -> None:
     spec = QuantSpec(bits=3, granularity="per_tensor", rounding="gptq")
     q = gptq_quantize(w, coupled_hessian(3, 0, 1), spec)
     assert q.dequantize().tolist() == [[1.0, 1.0, 3.0]]
-    assert 1.6 - 0.4 * COUPLED == pytest.approx(1.2079, abs=1e-4)
     rtn = quantize_tensor(w, QuantSpec(bits=3, granularity="per_tensor"))
     assert rtn.dequantize().tolist() == [[1.0, 2.0, 3.0]]
 

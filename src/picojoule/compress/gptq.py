@@ -37,8 +37,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .formats import IntFormat, element_format
-from .scales import (QTensor, _scale_from_clip, _scale_meta_bits, quantize_tensor,
-                     symmetric_clip)
+from .scales import QTensor, _scale_from_clip, _scale_meta_bits, quantize_tensor, symmetric_clip
 from .spec import QuantSpec
 
 __all__ = ["BLOCK_COLUMNS", "DAMPING", "HessianAccumulator", "gptq_quantize", "unsupported"]
@@ -74,8 +73,9 @@ class HessianAccumulator:
         m = self.module
         x = x.detach()
         if isinstance(m, nn.Conv2d):
+            padding = m.padding if isinstance(m.padding, tuple) else 0  # str refused before
             patches = F.unfold(x.reshape(-1, *x.shape[-3:]).double(), m.kernel_size,
-                               dilation=m.dilation, padding=m.padding, stride=m.stride)
+                               dilation=m.dilation, padding=padding, stride=m.stride)
             rows = patches.transpose(1, 2).reshape(-1, patches.shape[1])
         else:
             rows = x.reshape(-1, x.shape[-1]).double()

@@ -25,8 +25,8 @@ from picojoule.errors import Collector, SpecError
 
 from .config import QuantRecord, TransformConfig, register_config, resolve, transaction
 from .formats import Format, IntFormat, element_format
-from .prune_masks import register_parametrization_
 from .gptq import HessianAccumulator, gptq_quantize, unsupported
+from .prune_masks import register_parametrization_
 from .reuse import digest, memoized
 from .scales import QTensor, _group, _ungroup, fake_quant_fixed, quantize_tensor
 from .spec import QuantSpec
