@@ -15,7 +15,7 @@ and GPTQ, the reference's too) on the other 25. Seconds: one compress + measure 
 (GPTQ's includes its sweep), and the whole script's wall clock at the end.
 
     PYTHONPATH=src python benchmarks/codesign_gptq.py [--rungs w4v,w4,w3v] [--kinds ...]
-        [--split]
+        [--split] [--damping 0.01]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 
 import torch
 
-from picojoule.codesign.config import INT8, CodesignConfig
+from picojoule.codesign.config import GPTQ_DAMPING, INT8, CodesignConfig
 from picojoule.compress.codesign_ops import compressed_copy, measure
 from picojoule.compress.task import Task, minilm_task
 
@@ -56,10 +56,12 @@ def metric(task: Task, config: CodesignConfig, cache: dict[Any, Any]) -> tuple[f
     return value, time.perf_counter() - started
 
 
-def lowered(members: list[str], rung: str, rounding: str) -> CodesignConfig:
+def lowered(members: list[str], rung: str, rounding: str,
+            damping: float = GPTQ_DAMPING) -> CodesignConfig:
     bits, granularity = RUNGS[rung]
     choice = dataclasses.replace(INT8, weight_bits=bits, granularity=granularity,
-                                 rounding=rounding)
+                                 rounding=rounding,
+                                 gptq_damping=damping if rounding == "gptq" else GPTQ_DAMPING)
     return CodesignConfig(INT8, tuple((m, choice) for m in sorted(members)))
 
 
@@ -69,6 +71,8 @@ def main() -> None:
     parser.add_argument("--kinds", default="query,key,value,attn-out,ffn-up,ffn-down")
     parser.add_argument("--split", action="store_true",
                         help="measure sentences 1-25, calibrate on sentences 26-50")
+    parser.add_argument("--damping", type=float, default=GPTQ_DAMPING,
+                        help="GPTQ's damping, a fraction of mean(diag H)")
     args = parser.parse_args()
     rungs = args.rungs.split(",")
     torch.manual_seed(0)
@@ -87,7 +91,7 @@ def main() -> None:
     calibrated = "the other 25" if args.split else "the same sentences"
     print(f"MiniLM, {len(sentences)} sentences measured, calibrated on {calibrated}: uniform "
           f"INT8 cosine {reference:.4f}; cells: cosine drop against it, RTN / GPTQ (same bits "
-          "and scales)")
+          f"and scales; GPTQ damping {args.damping:g})")
     print(f"{'weights lowered':<20}{'rtn':>9}{'gptq':>9}{'gptq/rtn':>10}{'s rtn':>8}"
           f"{'s gptq':>8}")
     groups = kinds(task)
@@ -96,8 +100,9 @@ def main() -> None:
         for kind in args.kinds.split(",") for rung in rungs]
     rows.append(("ffn-up+down w4v", groups["ffn-up"] + groups["ffn-down"], "w4v"))
     for label, members, rung in rows:
-        (rtn, s_rtn), (gptq, s_gptq) = (metric(task, lowered(members, rung, r), cache)
-                                        for r in ("nearest", "gptq"))
+        (rtn, s_rtn), (gptq, s_gptq) = (
+            metric(task, lowered(members, rung, r, args.damping), cache)
+            for r in ("nearest", "gptq"))
         d_rtn, d_gptq = reference - rtn, reference - gptq
         ratio = d_gptq / d_rtn if d_rtn > 0 else float("nan")
         print(f"{label:<20}{d_rtn:>9.4f}{d_gptq:>9.4f}{ratio:>10.2f}{s_rtn:>8.1f}"

@@ -19,8 +19,10 @@ from picojoule.errors import SpecError
 
 
 def old_key(choice: LayerChoice) -> str:
-    """The key as computed before ``rounding`` (and ``act_calibration``) existed."""
-    body = {k: v for k, v in asdict(choice).items() if k not in ("rounding", "act_calibration")}
+    """The key as computed before ``rounding``, ``gptq_damping`` and ``act_calibration``
+    existed."""
+    body = {k: v for k, v in asdict(choice).items() 
+            if k not in ("rounding", "gptq_damping", "act_calibration")}
     text = json.dumps({"default": body, "layers": {}}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
@@ -34,6 +36,9 @@ def test_nearest_keeps_key_and_label_gptq_changes_both() -> None:
     assert gptq.label() == "w4va8-gptq"
     assert CodesignConfig.from_dict(CodesignConfig(gptq).to_dict()) == CodesignConfig(gptq)
     assert "rounding" not in CodesignConfig(w4v).to_dict()["default"]
+    damped = replace(gptq, gptq_damping=0.1)
+    assert damped.label() == "w4va8-gptq0.1"
+    assert CodesignConfig(damped).key != CodesignConfig(gptq).key
 
 
 def test_bad_rounding_is_refused_naming_the_field() -> None:
@@ -42,6 +47,8 @@ def test_bad_rounding_is_refused_naming_the_field() -> None:
     with pytest.raises(SpecError, match=r"layers\[fc\]\.rounding"):
         CodesignConfig.from_dict({"layers": {"fc": {"weight_bits": None,
                                                     "rounding": "gptq"}}})
+    with pytest.raises(SpecError, match=r"default\.gptq_damping"):
+        CodesignConfig(LayerChoice(gptq_damping=0.1))  # nearest rounding: no damping
 
 
 def test_gptq_choice_reaches_only_its_layer() -> None:

@@ -39,15 +39,19 @@ def linear(d_in: int, d_out: int, seed: int = 1) -> nn.Linear:
     return nn.Linear(d_in, d_out)
 
 
-def test_error_of_a_column_moves_onto_the_correlated_one() -> None:
+@pytest.mark.parametrize(("damping", "second"), [
     # int3 per tensor: qmax 3, scale = max|w| / 3 = 1.0. Column 0: 0.6 -> 1, error -0.4.
     # H couples columns 0 and 1 only, so (2x2 block of H'^-1) column 1 becomes
-    # 1.6 + (0.6 - 1) * H'01 / H'11 = 1.6 - 0.4 * 0.980 = 1.208 -> 1 (nearest gives 2);
-    # column 2 is uncoupled and keeps 3.
-    w = torch.tensor([[0.6, 1.6, 3.0]])
-    spec = QuantSpec(bits=3, granularity="per_tensor", rounding="gptq")
+    # 1.8 + (0.6 - 1) * H'01 / H'11 = 1.8 - 0.4 * 0.99 / 1.01 = 1.408 -> 1 (nearest: 2).
+    (0.01, 1.0),
+    # damping 1: H'11 = 1 + 1 * mean(diag H) = 2, so 1.8 - 0.4 * 0.99 / 2 = 1.602 -> 2.
+    (1.0, 2.0),
+])
+def test_error_of_a_column_moves_onto_the_correlated_one(damping: float, second: float) -> None:
+    w = torch.tensor([[0.6, 1.8, 3.0]])  # column 2 is uncoupled and keeps 3
+    spec = QuantSpec(bits=3, granularity="per_tensor", rounding="gptq", gptq_damping=damping)
     q = gptq_quantize(w, coupled_hessian(3, 0, 1), spec)
-    assert q.dequantize().tolist() == [[1.0, 1.0, 3.0]]
+    assert q.dequantize().tolist() == [[1.0, second, 3.0]]
     rtn = quantize_tensor(w, QuantSpec(bits=3, granularity="per_tensor"))
     assert rtn.dequantize().tolist() == [[1.0, 2.0, 3.0]]
 
@@ -159,6 +163,11 @@ def test_validation_names_the_field() -> None:
             QuantSpec(rounding="gptq", **bad)  # type: ignore[arg-type]
     with pytest.raises(SpecError, match="rounding"):
         QuantSpec(bits=4, rounding="stochastic")  # type: ignore[arg-type]
+    for damping in (0.0, -1.0, True, "big"):
+        with pytest.raises(SpecError, match="gptq_damping"):
+            QuantSpec(bits=4, rounding="gptq", gptq_damping=damping)  # type: ignore[arg-type]
+    with pytest.raises(SpecError, match="gptq_damping"):
+        QuantSpec(bits=4, gptq_damping=0.1)  # damping without gptq would do nothing
     with pytest.raises(SpecError, match=r"input\.rounding"):
         PTQConfig(input=QuantSpec(bits=8, rounding="gptq"))
     with pytest.raises(SpecError, match=r"weight\.rounding"):

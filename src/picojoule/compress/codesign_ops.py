@@ -76,6 +76,8 @@ class LayerRecipe(Protocol):
     def act_calibration(self) -> str: ...
     @property
     def rounding(self) -> str: ...
+    @property
+    def gptq_damping(self) -> float: ...
 
 
 Choice = Callable[[str], LayerRecipe]
@@ -99,7 +101,8 @@ def _quant_config(recipe: LayerRecipe) -> PTQConfig | None:
         cal = recipe.calibration if recipe.granularity == "per_channel" else "max"
         weight = QuantSpec(bits=recipe.weight_bits, granularity=recipe.granularity,  # type: ignore[arg-type]
                            group_size=recipe.vector_size, scale_bits=recipe.scale_bits,
-                           calibration=cal, rounding=recipe.rounding)  # type: ignore[arg-type]
+                           calibration=cal, rounding=recipe.rounding,  # type: ignore[arg-type]
+                           gptq_damping=recipe.gptq_damping)
     act = (QuantSpec(bits=recipe.act_bits, calibration=recipe.act_calibration)  # type: ignore[arg-type]
            if recipe.act_bits is not None else None)
     if weight is None and act is None:

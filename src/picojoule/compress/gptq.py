@@ -13,7 +13,8 @@ Variant implemented here (``rounding="gptq"`` in ``QuantSpec``):
 * One calibration pass for all layers at once: each layer's ``H`` is accumulated from the
   inputs it sees in the float model (the same pass that observes activations), not from the
   outputs of layers already quantized, as the paper's layer-by-layer pass does.
-* Damping ``lambda = 0.01 * mean(diag H)`` on the diagonal; an input that is always zero
+* Damping ``lambda = gptq_damping * mean(diag H)`` on the diagonal (the paper's 0.01 by
+  default); an input that is always zero
   (``diag H = 0``) gets ``H[i, i] = 1`` and its weight column is set to 0.
 * Columns in their natural order (no act-order), in blocks of 128 with lazy batch updates
   (a block's error reaches the columns after it in one matrix product). Deterministic.
@@ -40,12 +41,10 @@ from .formats import IntFormat, element_format
 from .scales import QTensor, _scale_from_clip, _scale_meta_bits, quantize_tensor, symmetric_clip
 from .spec import QuantSpec
 
-__all__ = ["BLOCK_COLUMNS", "DAMPING", "HessianAccumulator", "gptq_quantize", "unsupported"]
+__all__ = ["BLOCK_COLUMNS", "HessianAccumulator", "gptq_quantize", "unsupported"]
 
 #: Columns per lazy-update block (the paper's B = 128).
 BLOCK_COLUMNS = 128
-#: Damping of H: this fraction of the mean of its diagonal is added to the diagonal.
-DAMPING = 0.01
 
 
 def unsupported(module: nn.Module) -> str | None:
@@ -90,9 +89,9 @@ class HessianAccumulator:
         return 2.0 * self.total / max(1, self.rows)
 
 
-def _upper_inverse_cholesky(h: torch.Tensor) -> torch.Tensor:
-    """Upper ``U`` with ``U^T U = (H + lambda I)^-1``."""
-    damp = DAMPING * float(torch.diagonal(h).mean())
+def _upper_inverse_cholesky(h: torch.Tensor, damping: float) -> torch.Tensor:
+    """Upper ``U`` with ``U^T U = (H + lambda I)^-1``, ``lambda = damping * mean(diag H)``."""
+    damp = damping * float(torch.diagonal(h).mean())
     h = h + damp * torch.eye(h.shape[0], dtype=h.dtype)
     lower = torch.linalg.cholesky(h)
     inverse = torch.cholesky_inverse(lower)
@@ -167,7 +166,7 @@ def gptq_quantize(w: torch.Tensor, hessian: torch.Tensor, spec: QuantSpec) -> QT
     work[:, dead] = 0.0
     keep_zero = original == 0
     scales = _Scales(original, spec, fmt)
-    u = _upper_inverse_cholesky(h)
+    u = _upper_inverse_cholesky(h, float(spec.gptq_damping))
     levels = torch.zeros(rows, cols)
     gs = scales.gs
     block = BLOCK_COLUMNS if not scales.grouped else gs * max(1, BLOCK_COLUMNS // gs)

@@ -25,6 +25,8 @@ Calibration = Literal["max", "percentile", "mse", "entropy", "octav"]
 Rounding = Literal["nearest", "gptq"]
 #: Elements sharing one scale in the block formats (OCP MX v1.0: 32; NVFP4: 16).
 BLOCK_SIZES = {"mxfp8": 32, "mxfp6": 32, "mxfp4": 32, "nvfp4": 16}
+#: GPTQ's default damping: 1 % of the mean of the Hessian's diagonal (Frantar et al. 2023).
+GPTQ_DAMPING = 0.01
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,10 @@ class QuantSpec:
     ``rounding`` decides the integer codes once the scales are set: ``nearest`` rounds each
     weight on its own; ``gptq`` (weights of symmetric ``int`` formats only) rounds the
     columns of a layer's weight one after another and moves each column's error onto the
-    columns not yet rounded, weighted by the layer's calibration inputs (``compress.gptq``).
+    columns not yet rounded, weighted by the layer's calibration inputs (``compress.gptq``);
+    ``gptq_damping`` is the fraction of the mean of the Hessian's diagonal added to it (the
+    paper's 0.01; more pulls GPTQ towards nearest rounding, which helps when there are few
+    calibration inputs per weight column).
     """
 
     format: FormatName = "int"
@@ -53,6 +58,7 @@ class QuantSpec:
     calibration: Calibration = "max"
     percentile: float = 99.99
     rounding: Rounding = "nearest"
+    gptq_damping: float = GPTQ_DAMPING
 
     def __post_init__(self) -> None:
         c = Collector("QuantSpec")
@@ -132,6 +138,12 @@ class QuantSpec:
         if self.rounding == "gptq" and not (self.format == "int" and self.symmetric):
             c.add(p + "rounding", f"'nearest' for {self.label()} (gptq rounds weights of "
                   "the symmetric 'int' formats only)")
+        if (isinstance(self.gptq_damping, bool) or not isinstance(self.gptq_damping, int | float)
+                or not 0.0 < float(self.gptq_damping) <= 100.0):
+            c.add(p + "gptq_damping", f"a number in (0, 100], got {self.gptq_damping!r}")
+        elif self.rounding != "gptq" and self.gptq_damping != GPTQ_DAMPING:
+            c.add(p + "gptq_damping", f"{GPTQ_DAMPING} (the default) unless rounding is "
+                  f"'gptq', got {self.gptq_damping!r}")
 
     def check_activation(self, c: Collector, prefix: str) -> None:
         """Activations take one scale per tensor (a batch has no fixed channel layout here)."""
