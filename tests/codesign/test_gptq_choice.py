@@ -21,7 +21,7 @@ from picojoule.errors import SpecError
 def old_key(choice: LayerChoice) -> str:
     """The key as computed before ``rounding``, ``gptq_damping`` and ``act_calibration``
     existed."""
-    body = {k: v for k, v in asdict(choice).items() 
+    body = {k: v for k, v in asdict(choice).items()
             if k not in ("rounding", "gptq_damping", "act_calibration")}
     text = json.dumps({"default": body, "layers": {}}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
