@@ -212,3 +212,32 @@ def test_reuse_key_includes_the_hessian() -> None:
             quantize_(m, spec, calibration=[x])
             assert torch.equal(m.weight, fresh[name])  # never another data set's result
     assert len(cache) == 2  # a's result was reused the second time
+
+
+@pytest.mark.parametrize("granularity", ["per_channel", "per_vector"])
+def test_lazy_block_updates_equal_column_by_column(monkeypatch: pytest.MonkeyPatch,
+                                                   granularity: str) -> None:
+    # Deferring a block's updates of later columns to one product is exact algebra, so blocks
+    # of 128 (two blocks and a ragged third over 300 columns) give the codes of blocks of 1
+    # (per vector: of 16, a block never splits a vector).
+    import picojoule.compress.gptq as gptq
+    x = correlated_inputs(512, 300)
+    h = 2 * x.double().T @ x.double() / 512
+    w = linear(300, 8).weight.detach()
+    spec = QuantSpec(bits=3, granularity=granularity, rounding="gptq")  # type: ignore[arg-type]
+    blocked = gptq_quantize(w, h, spec)
+    monkeypatch.setattr(gptq, "BLOCK_COLUMNS", 1)
+    single = gptq_quantize(w, h, spec)
+    assert torch.equal(blocked.codes, single.codes)
+    assert torch.allclose(blocked.scale, single.scale, rtol=1e-6)
+
+
+def test_an_input_that_is_always_zero_gets_weight_zero() -> None:
+    # diag H = 0 for input 0: H[0, 0] := 1 keeps H invertible, and since that input never
+    # contributes to the outputs its weight column is set to 0 (code 0).
+    x = correlated_inputs(256, 16)
+    x[:, 0] = 0.0
+    m = linear(16, 4)
+    quantize_(m, PTQConfig(weight=QuantSpec(bits=4, rounding="gptq")), calibration=[x])
+    assert m.weight[:, 0].tolist() == [0.0] * 4
+    assert bool(torch.isfinite(m.weight).all()) and bool((m.weight[:, 1:] != 0).any())
