@@ -177,8 +177,9 @@ def gptq_quantize(w: torch.Tensor, hessian: torch.Tensor, spec: QuantSpec) -> QT
         u1 = u[i1:i2, i1:i2]
         for j in range(i2 - i1):
             col = i1 + j
-            if scales.grouped and col % gs == 0:
-                scales.start_group(col // gs, w1[:, j:j + gs])
+            if scales.grouped and col % gs == 0:  # pruned weights count as the zeros they become
+                group = w1[:, j:j + gs]
+                scales.start_group(col // gs, group.masked_fill(keep_zero[:, col:col + gs], 0.0))
             s = scales.column(col)
             level = fmt.fake_quant(w1[:, j].float() / s)
             level = torch.where(keep_zero[:, col], 0.0, level) + 0.0
