@@ -14,21 +14,29 @@ batches, which are the 50 sentences measured (as the activation scales are): in-
 and GPTQ, the reference's too) on the other 25. Seconds: one compress + measure of the row
 (GPTQ's includes its sweep), and the whole script's wall clock at the end.
 
+``--search ARCH`` instead runs codesign's mixed-precision search (weights only, groups of
+layers by kind, ladder w6 then w4v, floor: uniform INT8 minus 0.005) once with nearest
+rounding and once with GPTQ on every rung, and prints each result's energy on ``ARCH``.
+
     PYTHONPATH=src python benchmarks/codesign_gptq.py [--rungs w4v,w4,w3v] [--kinds ...]
-        [--split] [--damping 0.01]
+        [--split] [--damping 0.01] [--search eyeriss [--out DIR]]
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from picojoule.arch import load_preset
 from picojoule.codesign.config import GPTQ_DAMPING, INT8, CodesignConfig
+from picojoule.codesign.pipeline import Codesign, default_cache
+from picojoule.codesign.search import mixed_precision
 from picojoule.compress.codesign_ops import compressed_copy, measure
 from picojoule.compress.task import Task, minilm_task
 
@@ -65,6 +73,35 @@ def lowered(members: list[str], rung: str, rounding: str,
     return CodesignConfig(INT8, tuple((m, choice) for m in sorted(members)))
 
 
+def search(task: Task, arch_name: str, out: Path, damping: float, tol: float = 0.005) -> None:
+    """Mixed precision with nearest rounding, then with GPTQ, against uniform INT8."""
+    maps, store = default_cache(out)
+    cd = Codesign(task, load_preset(arch_name), cache_dir=maps, store=store)
+    int8 = cd.measure(CodesignConfig(INT8))
+    groups = {k: sorted(v) for k, v in kinds(task).items()}
+    groups["pooler"] = [n for n in task.layers() if n.startswith("pooler")]
+    print(f"mixed precision on {arch_name}, floor {int8.metric - tol:.4f} (uniform INT8 "
+          f"{int8.metric:.4f} at {int8.energy_uj:.3f} uJ)")
+    for rounding in ("nearest", "gptq"):
+        started = time.perf_counter()
+        ladder = tuple(dataclasses.replace(
+            INT8, weight_bits=b, granularity=g, rounding=rounding,
+            gptq_damping=damping if rounding == "gptq" else GPTQ_DAMPING)
+            for b, g in ((6, "per_channel"), (4, "per_vector")))
+        best = mixed_precision(cd, int8.metric - tol, groups=groups, ladder=ladder).best
+        chosen = ", ".join(f"{g}={best_choice}" for g, best_choice in _group_labels(
+            best.config, groups).items())
+        print(f"  {rounding:<8} {best.metric:.4f} at {best.energy_uj:.3f} uJ -> "
+              f"{int8.energy_pj / best.energy_pj:.2f}x less than INT8 "
+              f"({time.perf_counter() - started:.0f} s)\n           {chosen}", flush=True)
+
+
+def _group_labels(config: dict[str, Any], groups: dict[str, list[str]]) -> dict[str, str]:
+    """Each group's choice label in a point's config dict."""
+    decoded = CodesignConfig.from_dict(config)
+    return {g: decoded.choice(members[0]).label() for g, members in groups.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rungs", default="w4v,w4,w3v")
@@ -73,6 +110,9 @@ def main() -> None:
                         help="measure sentences 1-25, calibrate on sentences 26-50")
     parser.add_argument("--damping", type=float, default=GPTQ_DAMPING,
                         help="GPTQ's damping, a fraction of mean(diag H)")
+    parser.add_argument("--search", default="", help="an arch preset: run the search there")
+    parser.add_argument("--out", default="", help="mapping cache and point store folder "
+                        "(default: a new temporary folder)")
     args = parser.parse_args()
     rungs = args.rungs.split(",")
     torch.manual_seed(0)
@@ -86,6 +126,10 @@ def main() -> None:
         task = dataclasses.replace(minilm_task(sentences), calibration=calibration)
     else:
         task = minilm_task(sentences)
+    if args.search:
+        search(task, args.search, Path(args.out or tempfile.mkdtemp()), args.damping)
+        print(f"({time.perf_counter() - started:.0f} s)")
+        return
     cache: dict[Any, Any] = {}  # INT8 layers quantized once for all rows
     reference, _ = metric(task, CodesignConfig(INT8), cache)
     calibrated = "the other 25" if args.split else "the same sentences"
