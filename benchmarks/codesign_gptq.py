@@ -73,15 +73,17 @@ def lowered(members: list[str], rung: str, rounding: str,
     return CodesignConfig(INT8, tuple((m, choice) for m in sorted(members)))
 
 
-def search(task: Task, arch_name: str, out: Path, damping: float, tol: float = 0.005) -> None:
+def search(task: Task, arch_name: str, out: Path, damping: float, header: str,
+           tol: float = 0.005) -> None:
     """Mixed precision with nearest rounding, then with GPTQ, against uniform INT8."""
     maps, store = default_cache(out)
     cd = Codesign(task, load_preset(arch_name), cache_dir=maps, store=store)
     int8 = cd.measure(CodesignConfig(INT8))
     groups = {k: sorted(v) for k, v in kinds(task).items()}
     groups["pooler"] = [n for n in task.layers() if n.startswith("pooler")]
-    print(f"mixed precision on {arch_name}, floor {int8.metric - tol:.4f} (uniform INT8 "
-          f"{int8.metric:.4f} at {int8.energy_uj:.3f} uJ)")
+    print(f"{header}; mixed precision on {arch_name}, floor {int8.metric - tol:.4f} "
+          f"(uniform INT8 {int8.metric:.4f} at {int8.energy_uj:.3f} uJ), GPTQ damping "
+          f"{damping:g}")
     for rounding in ("nearest", "gptq"):
         started = time.perf_counter()
         ladder = tuple(dataclasses.replace(
@@ -126,16 +128,16 @@ def main() -> None:
         task = dataclasses.replace(minilm_task(sentences), calibration=calibration)
     else:
         task = minilm_task(sentences)
+    calibrated = "the other 25" if args.split else "the same sentences"
+    header = f"MiniLM, {len(sentences)} sentences measured, calibrated on {calibrated}"
     if args.search:
-        search(task, args.search, Path(args.out or tempfile.mkdtemp()), args.damping)
+        search(task, args.search, Path(args.out or tempfile.mkdtemp()), args.damping, header)
         print(f"({time.perf_counter() - started:.0f} s)")
         return
     cache: dict[Any, Any] = {}  # INT8 layers quantized once for all rows
     reference, _ = metric(task, CodesignConfig(INT8), cache)
-    calibrated = "the other 25" if args.split else "the same sentences"
-    print(f"MiniLM, {len(sentences)} sentences measured, calibrated on {calibrated}: uniform "
-          f"INT8 cosine {reference:.4f}; cells: cosine drop against it, RTN / GPTQ (same bits "
-          f"and scales; GPTQ damping {args.damping:g})")
+    print(f"{header}: uniform INT8 cosine {reference:.4f}; cells: cosine drop against it, "
+          f"RTN / GPTQ (same bits and scales; GPTQ damping {args.damping:g})")
     print(f"{'weights lowered':<20}{'rtn':>9}{'gptq':>9}{'gptq/rtn':>10}{'s rtn':>8}"
           f"{'s gptq':>8}")
     groups = kinds(task)
