@@ -5,7 +5,8 @@ format, scale granularity (per channel or VS-Quant per vector), activation preci
 clipping calibration, and weight sparsity (unstructured magnitude or N:M). ``key`` is a
 stable digest of the config, which is what the result store and the sweep use to recognise
 a config already evaluated (an ``act_calibration`` left at ``max`` is not part of the
-digest, so configs written before that field existed keep their keys).
+digest, nor are ``rounding`` and ``gptq_damping`` at their defaults, so configs written
+before those fields existed keep their keys).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ __all__ = ["ACT_CALIBRATIONS", "INT8", "CodesignConfig", "LayerChoice"]
 GRANULARITIES = ("per_channel", "per_vector")
 PATTERNS = ("none", "unstructured", "N:M")
 CALIBRATIONS = ("max", "mse", "octav")
+#: How weights are rounded once their scales are set (``compress.gptq``).
+ROUNDINGS = ("nearest", "gptq")
+#: GPTQ's default damping: 1 % of the mean of the Hessian's diagonal (Frantar et al. 2023).
+GPTQ_DAMPING = 0.01
 #: Clipping of the per-tensor activation scale (``compress.calibrate``): max, the 99.99th
 #: percentile of |x|, MSE sweep, KL divergence (TensorRT's entropy), OCTAV.
 ACT_CALIBRATIONS = ("max", "percentile", "mse", "entropy", "octav")
@@ -37,7 +42,9 @@ class LayerChoice:
     ``vector_size`` and ``scale_bits`` are VS-Quant's V and M (an M-bit integer scale per
     V weights, on top of a float scale per channel); used when ``granularity`` is per_vector.
     ``calibration`` clips per-channel weight scales; ``act_calibration`` clips the layer's
-    input (activation) scale, calibrated on the task's calibration batches.
+    input (activation) scale, calibrated on the task's calibration batches. ``rounding``
+    ``gptq`` rounds the weights with GPTQ on those batches instead of to nearest (same bits
+    and scales, so the same energy), damping its Hessian by ``gptq_damping``.
     """
 
     weight_bits: Bits | None = 8
@@ -51,6 +58,8 @@ class LayerChoice:
     vector_size: int = 16
     scale_bits: int = 4
     act_calibration: Annotated[str, OneOf(ACT_CALIBRATIONS)] = "max"
+    rounding: Annotated[str, OneOf(ROUNDINGS)] = "nearest"
+    gptq_damping: float = GPTQ_DAMPING
 
     def check(self, c: Collector, at: str) -> None:
         field_problems(self, c, at)  # types, bit ranges and choices, as declared above
@@ -62,6 +71,14 @@ class LayerChoice:
             c.add(f"{at}.n", f"1 <= n < m for N:M, got {self.n}:{self.m}")
         if self.pattern == "unstructured" and not self.sparsity > 0:
             c.add(f"{at}.sparsity", "a positive fraction for unstructured pruning")
+        if self.rounding == "gptq" and self.weight_bits is None:
+            c.add(f"{at}.rounding", "'nearest' for float weights (nothing to round)")
+        if (isinstance(self.gptq_damping, bool) or not isinstance(self.gptq_damping, int | float)
+                or not 0.0 < float(self.gptq_damping) <= 100.0):
+            c.add(f"{at}.gptq_damping", f"a number in (0, 100], got {self.gptq_damping!r}")
+        elif self.rounding != "gptq" and self.gptq_damping != GPTQ_DAMPING:
+            c.add(f"{at}.gptq_damping", f"{GPTQ_DAMPING} (the default) unless rounding is "
+                  "'gptq'")
         if self.granularity == "per_vector" and self.weight_bits is None:
             c.add(f"{at}.granularity", "per_channel for float weights (nothing to scale)")
         for name, value, lo in (("vector_size", self.vector_size, 2),
@@ -95,7 +112,10 @@ class LayerChoice:
             a += self.act_calibration
         s = {"none": "", "unstructured": f"s{round(self.sparsity * 100)}",
              "N:M": f"{self.n}:{self.m}"}[self.pattern]
-        return f"{w}{a}{s}"
+        r = "" if self.rounding == "nearest" else f"-{self.rounding}"
+        if self.gptq_damping != GPTQ_DAMPING:
+            r += f"{self.gptq_damping:g}"
+        return f"{w}{a}{s}{r}"
 
 
 @dataclass(frozen=True)
@@ -165,10 +185,13 @@ class CodesignConfig:
 
 
 def _as_dict(choice: LayerChoice) -> dict[str, Any]:
-    """``asdict`` without ``act_calibration`` at its default (keys stay as before it existed)."""
+    """``asdict`` without ``act_calibration``, ``rounding`` and ``gptq_damping`` at their
+    defaults (keys stay as before these fields existed)."""
     out = asdict(choice)
-    if out["act_calibration"] == "max":
-        del out["act_calibration"]
+    for name, default in (("act_calibration", "max"), ("rounding", "nearest"),
+                          ("gptq_damping", GPTQ_DAMPING)):
+        if out[name] == default:
+            del out[name]
     return out
 
 

@@ -74,6 +74,10 @@ class LayerRecipe(Protocol):
     def scale_bits(self) -> int: ...
     @property
     def act_calibration(self) -> str: ...
+    @property
+    def rounding(self) -> str: ...
+    @property
+    def gptq_damping(self) -> float: ...
 
 
 Choice = Callable[[str], LayerRecipe]
@@ -97,7 +101,8 @@ def _quant_config(recipe: LayerRecipe) -> PTQConfig | None:
         cal = recipe.calibration if recipe.granularity == "per_channel" else "max"
         weight = QuantSpec(bits=recipe.weight_bits, granularity=recipe.granularity,  # type: ignore[arg-type]
                            group_size=recipe.vector_size, scale_bits=recipe.scale_bits,
-                           calibration=cal)  # type: ignore[arg-type]
+                           calibration=cal, rounding=recipe.rounding,  # type: ignore[arg-type]
+                           gptq_damping=recipe.gptq_damping)
     act = (QuantSpec(bits=recipe.act_bits, calibration=recipe.act_calibration)  # type: ignore[arg-type]
            if recipe.act_bits is not None else None)
     if weight is None and act is None:
@@ -120,8 +125,10 @@ def _quantize_layers(task: Task, model: nn.Module, choice: Choice) -> None:
     if not any(o.config is not None for o in overrides):
         return
     base = next(o.config for o in overrides if isinstance(o.config, PTQConfig))
-    needs_cal = any(isinstance(o.config, PTQConfig) and o.config.input is not None
-                    for o in overrides)
+    needs_cal = any(isinstance(o.config, PTQConfig) and (
+        o.config.input is not None
+        or (o.config.weight is not None and o.config.weight.rounding == "gptq"))
+        for o in overrides)
     forward = None
     if task.forward is not None:
         task_forward = task.forward

@@ -75,6 +75,9 @@ class QATConfig(_Base):
                           f"got {spec.label()}")
                 if spec.granularity == "per_vector":
                     c.add(f"{name}.granularity", "per_tensor, per_channel or per_group for QAT")
+                if name == "weight" and spec.rounding != "nearest":
+                    c.add("weight.rounding", "'nearest' for QAT (training moves the weights; "
+                          "gptq is a post-training rounding)")
         if self.weight is None and self.input is None and self.output is None:
             c.add("weight", "a QuantSpec for at least one of weight, input, output")
         if self.clip_learning not in ("lsq", "pact", "octav", "fixed"):

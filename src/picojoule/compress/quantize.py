@@ -25,13 +25,15 @@ from picojoule.errors import Collector, SpecError
 
 from .config import QuantRecord, TransformConfig, register_config, resolve, transaction
 from .formats import Format, IntFormat, element_format
+from .gptq import HessianAccumulator, gptq_quantize, unsupported
 from .prune_masks import register_parametrization_
-from .reuse import memoized
+from .reuse import digest, memoized
 from .scales import QTensor, _group, _ungroup, fake_quant_fixed, quantize_tensor
 from .spec import QuantSpec
 
 __all__ = [
     "ActQuant",
+    "FixedWeightQuant",
     "PTQConfig",
     "WeightQuant",
     "quantize_",
@@ -111,12 +113,17 @@ def quantize_(model: nn.Module, config: TransformConfig,
                   f"got {type(eff).__name__}")
         if getattr(module, "picojoule_quant", None) is not None:
             c.add("model", f"{name!r} is already quantized; quantize a fresh copy")
+        why = unsupported(module) if _gptq(eff) else None
+        if why is not None:
+            c.add("weight.rounding", f"'nearest' for {name!r} ({why}): gptq rounds the "
+                  "weights of nn.Linear and nn.Conv2d with groups=1 and zero padding")
     c.raise_if_any()
     batches: list[Any] = []
-    if any(eff.input is not None or eff.output is not None for _, _, eff in plan):
+    if any(eff.input is not None or eff.output is not None or _gptq(eff)
+           for _, _, eff in plan):
         if calibration is None:
             raise SpecError.single("calibration", "", "an iterable of input batches "
-                                   "(activations are quantized), got None")
+                                   "(activations are quantized or weights use gptq), got None")
         batches = list(calibration)
         if not batches:
             raise SpecError.single("calibration", "", "a non-empty iterable of input batches")
@@ -165,12 +172,21 @@ class Observer:
         return torch.cat([allv[::stride], allv.amin()[None], allv.amax()[None]])
 
 
+def _gptq(eff: Any) -> bool:
+    return isinstance(getattr(eff, "weight", None), QuantSpec) and eff.weight.rounding == "gptq"
+
+
 def observe(model: nn.Module, plan: list[tuple[str, nn.Module, Any]],
             batches: list[Any]) -> dict[tuple[str, str], torch.Tensor]:
-    """Run the calibration set once; samples of each quantized input/output by (name, operand)."""
-    observers: dict[tuple[str, str], Observer] = {}
+    """Run the calibration set once; samples of each quantized input/output by (name, operand)
+    and, for weights rounded by GPTQ, the input Hessian ``2 X^T X`` by (name, "hessian")."""
+    observers: dict[tuple[str, str], Any] = {}
     handles = []
     for name, module, eff in plan:
+        if _gptq(eff):
+            acc = observers[(name, "hessian")] = HessianAccumulator(module)
+            handles.append(module.register_forward_pre_hook(
+                lambda _m, args, acc=acc: acc(args[0])))
         if eff.input is not None:
             obs = observers[(name, "input")] = Observer(eff.max_samples)
             handles.append(module.register_forward_pre_hook(
@@ -195,7 +211,12 @@ def observe(model: nn.Module, plan: list[tuple[str, nn.Module, Any]],
         for h in handles:
             h.remove()
         model.train(was_training)
-    out = {key: obs.values() for key, obs in observers.items()}
+    out = {}
+    for (name, operand), obs in observers.items():
+        if operand == "hessian" and obs.rows == 0:
+            raise SpecError.single("calibration", name, "batches that reach this layer "
+                                   "(its weights use gptq, which needs its inputs)")
+        out[(name, operand)] = obs.hessian() if operand == "hessian" else obs.values()
     for (name, operand), values in out.items():
         if not bool(torch.isfinite(values).all()):
             raise SpecError.single("calibration", f"{name}.{operand}",
@@ -235,6 +256,25 @@ class WeightQuant(nn.Module):
         g = _group(w, self.granularity, self.group_size, detach=False, pad_value=0.0)
         out = fake_quant_fixed(g, self.fmt, self.scale, self.zero_point)
         return _ungroup(out, w.shape).to(w.dtype)
+
+
+class FixedWeightQuant(WeightQuant):
+    """Weights whose codes were fixed at calibration (GPTQ): the module computes
+    ``codes x scales`` whatever the weight it is given (gradients pass straight through)."""
+
+    codes: torch.Tensor
+
+    def __init__(self, q: QTensor, spec: QuantSpec) -> None:
+        super().__init__(q, spec)
+        self.shape = q.shape
+        self.register_buffer("codes", q.codes.clone())
+
+    def encode(self, w: torch.Tensor) -> torch.Tensor:
+        return self.codes.clone()
+
+    def forward(self, w: torch.Tensor) -> torch.Tensor:
+        fixed = _ungroup(self.fmt.decode(self.codes) * self.scale, self.shape).to(w.dtype)
+        return fixed + (w - w.detach())
 
 
 class ActQuant(nn.Module):
@@ -299,8 +339,9 @@ def _ptq(model: nn.Module, plan: list[tuple[str, nn.Module, Any]], batches: list
         meta = 0.0
         if eff.weight is not None:
             w = _weight(module, name)
-            quant, meta = memoized("weight", w, eff.weight,
-                                   partial(_weight_quant, w, eff.weight))
+            h = samples.get((name, "hessian"))
+            params = eff.weight if h is None else (eff.weight, digest(h))
+            quant, meta = memoized("weight", w, params, partial(_weight_quant, w, eff.weight, h))
             register_parametrization_(module, "weight", copy.deepcopy(quant))
         act = {}
         for operand in ("input", "output"):
@@ -312,8 +353,13 @@ def _ptq(model: nn.Module, plan: list[tuple[str, nn.Module, Any]], batches: list
         setattr(module, "picojoule_quant", make_record(eff, scale_bits_per_weight=meta))  # noqa: B010
 
 
-def _weight_quant(w: torch.Tensor, spec: QuantSpec) -> tuple[WeightQuant, float]:
-    """The frozen fake-quantizer of ``w`` and its scale storage (bits per weight)."""
+def _weight_quant(w: torch.Tensor, spec: QuantSpec,
+                  hessian: torch.Tensor | None = None) -> tuple[WeightQuant, float]:
+    """The frozen fake-quantizer of ``w`` and its scale storage (bits per weight); with a
+    ``hessian`` (GPTQ rounding) the codes are fixed too."""
+    if hessian is not None:
+        q = gptq_quantize(w, hessian, spec)
+        return FixedWeightQuant(q, spec), q.scale_bits_per_element
     q = quantize_tensor(w, spec, "weight")
     return WeightQuant(q, spec), q.scale_bits_per_element
 

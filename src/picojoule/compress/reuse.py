@@ -6,6 +6,8 @@ they depend on: the exact bytes of the weight tensor they are computed from, its
 dtype, and the config (sparsity, N:M, ``QuantSpec``). A layer's quantized weights depend
 only on that layer's choice, so a sweep computes them once per distinct (layer weights,
 choice); a fine-tuned or otherwise changed weight has other bytes and is computed afresh.
+GPTQ rounding also depends on the layer's calibration inputs: its key adds a digest of the
+input Hessian, so other calibration data never returns a stale result.
 Results are bit for bit those computed without the cache. Outside the context (or with
 ``cache=None``) nothing is stored. The cache is the caller's dict; nothing is global.
 """
@@ -20,7 +22,7 @@ from typing import Any, TypeVar
 
 import torch
 
-__all__ = ["memoized", "reuse"]
+__all__ = ["digest", "memoized", "reuse"]
 
 T = TypeVar("T")
 _CACHE: ContextVar[dict[Any, Any] | None] = ContextVar("picojoule_compress_reuse",
@@ -37,7 +39,8 @@ def reuse(cache: dict[Any, Any] | None) -> Iterator[None]:
         _CACHE.reset(token)
 
 
-def _digest(tensor: torch.Tensor) -> str:
+def digest(tensor: torch.Tensor) -> str:
+    """A 128-bit digest of the tensor's bytes (part of a key when a result depends on it)."""
     data = tensor.detach().contiguous().cpu().numpy().tobytes()
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -48,7 +51,7 @@ def memoized(kind: str, tensor: torch.Tensor, params: Hashable,
     cache = _CACHE.get()
     if cache is None:
         return compute()
-    key = (kind, _digest(tensor), tuple(tensor.shape), str(tensor.dtype), params)
+    key = (kind, digest(tensor), tuple(tensor.shape), str(tensor.dtype), params)
     if key not in cache:
         cache[key] = compute()
     return cache[key]

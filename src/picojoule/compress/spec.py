@@ -22,8 +22,11 @@ FormatName = Literal["int", "uint", "log", "fp8_e4m3", "fp8_e5m2", "fp6_e3m2", "
                      "fp4_e2m1", "mxfp8", "mxfp6", "mxfp4", "nvfp4"]
 Granularity = Literal["auto", "per_tensor", "per_channel", "per_group", "per_vector"]
 Calibration = Literal["max", "percentile", "mse", "entropy", "octav"]
+Rounding = Literal["nearest", "gptq"]
 #: Elements sharing one scale in the block formats (OCP MX v1.0: 32; NVFP4: 16).
 BLOCK_SIZES = {"mxfp8": 32, "mxfp6": 32, "mxfp4": 32, "nvfp4": 16}
+#: GPTQ's default damping: 1 % of the mean of the Hessian's diagonal (Frantar et al. 2023).
+GPTQ_DAMPING = 0.01
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,14 @@ class QuantSpec:
     for ``mx*``/``nvfp4``. ``group_size`` is the elements per group (``per_group``) or per
     vector (``per_vector``, VS-Quant's V); ``scale_bits`` is VS-Quant's M, the width of the
     unsigned integer per-vector scale that multiplies a floating per-channel scale.
+
+    ``rounding`` decides the integer codes once the scales are set: ``nearest`` rounds each
+    weight on its own; ``gptq`` (weights of symmetric ``int`` formats only) rounds the
+    columns of a layer's weight one after another and moves each column's error onto the
+    columns not yet rounded, weighted by the layer's calibration inputs (``compress.gptq``);
+    ``gptq_damping`` is the fraction of the mean of the Hessian's diagonal added to it (the
+    paper's 0.01; more pulls GPTQ towards nearest rounding, which helps when there are few
+    calibration inputs per weight column).
     """
 
     format: FormatName = "int"
@@ -46,6 +57,8 @@ class QuantSpec:
     scale_bits: int = 4
     calibration: Calibration = "max"
     percentile: float = 99.99
+    rounding: Rounding = "nearest"
+    gptq_damping: float = GPTQ_DAMPING
 
     def __post_init__(self) -> None:
         c = Collector("QuantSpec")
@@ -122,10 +135,22 @@ class QuantSpec:
         if (not isinstance(self.percentile, int | float) or isinstance(self.percentile, bool)
                 or not 50.0 < float(self.percentile) <= 100.0):
             c.add(p + "percentile", f"a number in (50, 100], got {self.percentile!r}")
+        if self.rounding == "gptq" and not (self.format == "int" and self.symmetric):
+            c.add(p + "rounding", f"'nearest' for {self.label()} (gptq rounds weights of "
+                  "the symmetric 'int' formats only)")
+        if (isinstance(self.gptq_damping, bool) or not isinstance(self.gptq_damping, int | float)
+                or not 0.0 < float(self.gptq_damping) <= 100.0):
+            c.add(p + "gptq_damping", f"a number in (0, 100], got {self.gptq_damping!r}")
+        elif self.rounding != "gptq" and self.gptq_damping != GPTQ_DAMPING:
+            c.add(p + "gptq_damping", f"{GPTQ_DAMPING} (the default) unless rounding is "
+                  f"'gptq', got {self.gptq_damping!r}")
 
     def check_activation(self, c: Collector, prefix: str) -> None:
         """Activations take one scale per tensor (a batch has no fixed channel layout here)."""
         if self.granularity not in ("auto", "per_tensor") or self.is_block:
             c.add(f"{prefix}.granularity", "'auto' or 'per_tensor' for activations "
                   f"(got {self.format if self.is_block else self.granularity!r})")
+        if self.rounding != "nearest":
+            c.add(f"{prefix}.rounding", "'nearest' for activations (gptq rounds weights, "
+                  f"got {self.rounding!r})")
 
