@@ -8,10 +8,12 @@ inputs, rounded to nearest). A row lowers the weights of one kind of layer acros
 blocks (query, key, value, attention output, FFN up, FFN down; the last row both FFN kinds)
 to ``w4v`` (4-bit, VS-Quant: a 4-bit scale per 16 weights), ``w4`` (4-bit, per-channel
 scales) or ``w3v``; everything else stays INT8 and every input a8. Cells are the cosine drop
-against the reference (lower is better). GPTQ's Hessians come from the task's calibration
-batches, which are the 50 sentences measured (as the activation scales are): in-sample.
-``--split`` measures the first 25 sentences and calibrates everything (activation scales
-and GPTQ, the reference's too) on the other 25. Seconds: one compress + measure of the row
+against the reference (lower is better). GPTQ's Hessians and the activation scales (the
+reference's too) come from the task's calibration batches: the 128 sentences of
+``benchmarks/data/calibration_sentences.txt``, none of them measured. ``--in-sample``
+calibrates on the 50 sentences measured instead, which shows how much GPTQ can fit a
+calibration set smaller than a layer's input width (950 token positions, ffn-down reads
+1536 values per position). Seconds: one compress + measure of the row
 (GPTQ's includes its sweep), and the whole script's wall clock at the end.
 
 ``--search ARCH`` instead runs codesign's mixed-precision search (weights only, groups of
@@ -19,7 +21,7 @@ layers by kind, ladder w6 then w4v, floor: uniform INT8 minus 0.005) once with n
 rounding and once with GPTQ on every rung, and prints each result's energy on ``ARCH``.
 
     PYTHONPATH=src python benchmarks/codesign_gptq.py [--rungs w4v,w4,w3v] [--kinds ...]
-        [--split] [--damping 0.01] [--search eyeriss [--out DIR]]
+        [--in-sample] [--damping 0.01] [--search eyeriss [--out DIR]]
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Any
 
 import torch
 
+from minilm_bench import bench_task, kind_of, lines
 from picojoule.arch import load_preset
 from picojoule.codesign.config import GPTQ_DAMPING, INT8, CodesignConfig
 from picojoule.codesign.pipeline import Codesign, default_cache
@@ -40,9 +43,6 @@ from picojoule.codesign.search import mixed_precision
 from picojoule.compress.codesign_ops import compressed_copy, measure
 from picojoule.compress.task import Task, minilm_task
 
-KINDS = (("attention.self.query", "query"), ("attention.self.key", "key"),
-         ("attention.self.value", "value"), ("attention.output.dense", "attn-out"),
-         ("intermediate.dense", "ffn-up"), ("output.dense", "ffn-down"))
 RUNGS = {"w4v": (4, "per_vector"), "w4": (4, "per_channel"), "w3v": (3, "per_vector"),
          "w3": (3, "per_channel")}
 
@@ -52,7 +52,7 @@ def kinds(task: Task) -> dict[str, list[str]]:
     ``attention.output.dense`` matches attn-out before ffn-down's ``output.dense``)."""
     out: dict[str, list[str]] = {}
     for name in task.layers():
-        kind = next((k for suffix, k in KINDS if name.endswith(suffix)), None)
+        kind = kind_of(name)
         if kind is not None:
             out.setdefault(kind, []).append(name)
     return out
@@ -108,8 +108,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rungs", default="w4v,w4,w3v")
     parser.add_argument("--kinds", default="query,key,value,attn-out,ffn-up,ffn-down")
-    parser.add_argument("--split", action="store_true",
-                        help="measure sentences 1-25, calibrate on sentences 26-50")
+    parser.add_argument("--in-sample", action="store_true",
+                        help="calibrate on the 50 sentences measured")
     parser.add_argument("--damping", type=float, default=GPTQ_DAMPING,
                         help="GPTQ's damping, a fraction of mean(diag H)")
     parser.add_argument("--search", default="", help="an arch preset: run the search there")
@@ -119,17 +119,9 @@ def main() -> None:
     rungs = args.rungs.split(",")
     torch.manual_seed(0)
     started = time.perf_counter()
-    sentences = [s for s in (Path(__file__).parent / "data" / "sentences.txt")
-                 .read_text().splitlines() if s.strip()]
-    if args.split:
-        half = len(sentences) // 2
-        calibration = minilm_task(sentences[half:]).calibration
-        sentences = sentences[:half]
-        task = dataclasses.replace(minilm_task(sentences), calibration=calibration)
-    else:
-        task = minilm_task(sentences)
-    calibrated = "the other 25" if args.split else "the same sentences"
-    header = f"MiniLM, {len(sentences)} sentences measured, calibrated on {calibrated}"
+    task = minilm_task(lines("sentences.txt")) if args.in_sample else bench_task()
+    calibrated = "the same sentences" if args.in_sample else "128 others"
+    header = f"MiniLM, 50 sentences measured, calibrated on {calibrated}"
     if args.search:
         search(task, args.search, Path(args.out or tempfile.mkdtemp()), args.damping, header)
         print(f"({time.perf_counter() - started:.0f} s)")

@@ -64,8 +64,10 @@ def per_layer(p: Point) -> str:
                      for n, v in p.layers.items())
 
 
-def ladder_of(spec: tuple[tuple[int, str], ...]) -> tuple[LayerChoice, ...]:
-    return tuple(dataclasses.replace(INT8, weight_bits=b, granularity=g) for b, g in spec)
+def ladder_of(spec: tuple[tuple[int, str, str], ...]) -> tuple[LayerChoice, ...]:
+    """Rungs as (weight bits, granularity, rounding)."""
+    return tuple(dataclasses.replace(INT8, weight_bits=b, granularity=g, rounding=r)
+                 for b, g, r in spec)
 
 
 def show(p: Point, metric: str) -> str:
@@ -136,7 +138,7 @@ def batch_bound(task: Task, arch_name: str, out: Path, ft: int, batch: int,
 
 def run(task: Task, arch_name: str, out: Path, tol: float, max_drop: float,
         ft_steps: int, n_random: int, groups: dict[str, list[str]] | None,
-        ladder: tuple[tuple[int, str], ...], only: tuple[str, ...] = (),
+        ladder: tuple[tuple[int, str, str], ...], only: tuple[str, ...] = (),
         prune: bool = True, batch: int = 0, act_bits: tuple[int, ...] = (),
         act_cals: tuple[str, ...] = ("max",), steps: tuple[float, ...] = STEPS) -> dict:
     maps, store = default_cache(out)
@@ -242,7 +244,7 @@ def main() -> None:
             # 50 sentences) is minutes on a loaded 2-core box: a reduced plan
             kw = {"tol": 0.005, "max_drop": 0.02, "ft_steps": 0, "n_random": 0,
                   "groups": minilm_groups(task),
-                  "ladder": ((6, "per_channel"), (4, "per_vector")),
+                  "ladder": ((6, "per_channel", "gptq"), (4, "per_vector", "gptq")),
                   "only": ("fp32", "int8", "int6", "int4", "int4-vsq"),
                   # no training text apart from the evaluation sentences: pruning without
                   # fine-tuning, on a grid that starts where MiniLM still holds the floor
@@ -252,8 +254,9 @@ def main() -> None:
             task = mnist_task(model, eval_limit=2000)
             kw = {"tol": 0.005, "max_drop": 0.01, "ft_steps": 100, "n_random": 20,
                   "groups": None, "batch": 16, "act_bits": (6, 4),
-                  "ladder": ((6, "per_channel"), (4, "per_vector"), (4, "per_channel"),
-                             (3, "per_vector"), (3, "per_channel"), (2, "per_vector"))}
+                  "ladder": tuple((b, g, "nearest") for b, g in (
+                      (6, "per_channel"), (4, "per_vector"), (4, "per_channel"),
+                      (3, "per_vector"), (3, "per_channel"), (2, "per_vector")))}
         for arch_name in args.archs.split(","):
             results[f"{model}/{arch_name}"] = run(task, arch_name, args.out, **kw)  # type: ignore[arg-type]
     print("\nSummary: (a) energy saved, energy-aware (order consumed / removed) / magnitude, "

@@ -103,9 +103,11 @@ def config_space(layers: Sequence[str], count: int, seed: int = 0,
 
 
 def rung_label(choice: LayerChoice) -> str:
-    """``w6``, ``w4v`` (per vector): the weight side of a ladder rung."""
+    """``w6``, ``w4v`` (per vector), ``w4v-gptq`` (GPTQ rounding): the weight side of a
+    ladder rung, so one ladder can hold the same bits rounded both ways."""
     w = "fp32" if choice.weight_bits is None else f"w{choice.weight_bits}"
-    return w + ("v" if choice.granularity == "per_vector" else "")
+    return (w + ("v" if choice.granularity == "per_vector" else "")
+            + ("-gptq" if choice.rounding == "gptq" else ""))
 
 
 def precision_ladder(base: LayerChoice, bits: Sequence[int] = (6, 4, 3, 2),
