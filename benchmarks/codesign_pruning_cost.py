@@ -1,5 +1,6 @@
-"""Where a pruned layer's energy goes: LeNet-5 INT8 costed on eyeriss and nvdla-small with
-chosen per-layer weight densities (cost only, no accuracy), per layer and per level.
+"""Where a pruned layer's energy goes: LeNet-5 INT8 costed on eyeriss and nvdla-small (and
+eyeriss with zero-skipping MACs, a what-if) with chosen per-layer weight densities (cost
+only, no accuracy), per layer and per level.
 
 Shows what pruning can save on each architecture: bitmask weights (one metadata bit per
 position, so 8-bit weights cost 8 x density + 1 bits per position), gated MACs on eyeriss
@@ -24,6 +25,7 @@ import torch
 
 from picojoule.analysis import analyze
 from picojoule.arch import load_preset
+from picojoule.arch.spec import Arch
 from picojoule.codesign.config import INT8, CodesignConfig
 from picojoule.codesign.cost import DEFAULT_OPTIONS, arch_variant, layer_annotations, network_cost
 from picojoule.codesign.pipeline import Codesign
@@ -51,6 +53,17 @@ def config(dens: dict[str, float]) -> CodesignConfig:
     return c
 
 
+def archs() -> list[tuple[str, Arch]]:
+    """eyeriss, nvdla-small, and eyeriss with MACs that skip zero operands instead of
+    gating them (a gated MAC keeps its cycle; a skipped one does not): the what-if where
+    pruning a layer removes energy in proportion to what it consumes."""
+    eyeriss = load_preset("eyeriss")
+    skip = dataclasses.replace(eyeriss, name="eyeriss-skip", compute=dataclasses.replace(
+        eyeriss.compute, sparse_action="skip"))
+    return [("eyeriss", eyeriss), ("nvdla-small", load_preset("nvdla-small")),
+            ("eyeriss-skip", skip)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path,
@@ -67,8 +80,7 @@ def main() -> None:
         tb = dataclasses.replace(task, name=f"lenet5-b{batch}",
                                  example_inputs=(torch.zeros(batch, 1, 28, 28),))
         net = Codesign(tb, load_preset("eyeriss")).network
-        for arch_name in ("eyeriss", "nvdla-small"):
-            arch = load_preset(arch_name)
+        for arch_name, arch in archs():
             energy = {}
             for label, dens in cases.items():
                 nc = network_cost(net, with_density(dense, dens), config(dens), arch,
