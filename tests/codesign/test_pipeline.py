@@ -158,3 +158,9 @@ def test_a_store_never_returns_costs_of_another_costing(task, tmp_path):
     # the same task name measured on other data (another eval_limit, other sentences)
     other_data = dataclasses.replace(task, data_key=task.data_key + "-other")
     assert Codesign(other_data, arch, cache_dir=tmp_path / "m", store=store).stored_keys() == set()
+
+
+def test_a_store_path_may_be_a_string(tmp_path):
+    store = Store(str(tmp_path / "sub" / "p.sqlite"))
+    assert store.points("task", "arch") == []  # created with its folder, empty
+    assert (tmp_path / "sub" / "p.sqlite").exists()

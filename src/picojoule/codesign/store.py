@@ -35,14 +35,16 @@ CREATE TABLE IF NOT EXISTS log (
 
 @dataclass(frozen=True)
 class Store:
-    """``path`` to the SQLite file (created with its folder on first use)."""
+    """``path`` to the SQLite file (a ``Path`` or a string; created with its folder on
+    first use)."""
 
-    path: Path
+    path: Path | str
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=30)
+        path = Path(self.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(path, timeout=30)
         try:
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
