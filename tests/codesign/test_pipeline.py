@@ -103,6 +103,17 @@ def test_cli_rejects_bad_arguments(capsys, tmp_path):
     assert "MODEL" in err and "--metric" in err and "--data" in err
     assert main(["codesign", "lenet5", "--arch", "eyeriss", "--act-calibration", "median"]) == 2
     assert "--act-calibration: one of max, percentile" in capsys.readouterr().err
+    blank, latin1 = tmp_path / "blank.txt", tmp_path / "latin1.txt"
+    blank.write_text("\n  \n")
+    latin1.write_bytes("caf\xe9 au lait\n".encode("latin-1"))
+    assert main(["codesign", "minilm", "--arch", "eyeriss", "--data", str(blank),
+                 "--calibration-data", str(latin1)]) == 2
+    err = capsys.readouterr().err
+    assert "--data: a UTF-8 text file with one sentence per line;" in err and "has none" in err
+    assert "--calibration-data:" in err and "UnicodeDecodeError" in err
+    assert main(["codesign", "lenet5", "--arch", "eyeriss", "--calibration-data",
+                 str(blank)]) == 2
+    assert "--calibration-data: no value for lenet5" in capsys.readouterr().err
 
 
 def test_reused_layer_weights_give_the_same_points(task, tmp_path):

@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--arch", required=True, help="preset name or architecture YAML file")
     p.add_argument("--data", default=None, help="mnist (LeNets) or a text file with one "
                                                 "sentence per line (minilm)")
+    p.add_argument("--calibration-data", default=None, metavar="FILE",
+                   help="minilm: other sentences (one per line) to calibrate activation "
+                        "scales and GPTQ on (default: the --data sentences)")
     p.add_argument("--metric", default=None, help="accuracy (LeNets) or cosine (minilm)")
     pick = p.add_mutually_exclusive_group()
     pick.add_argument("--min-accuracy", type=float, default=None, metavar="A",
@@ -50,6 +53,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _sentences(c: Collector, flag: str, path: str | None) -> list[str] | None:
+    """The non-blank lines of a UTF-8 text file, or None with a problem added."""
+    expected = "a UTF-8 text file with one sentence per line"
+    if path is None or not Path(path).is_file():
+        c.add(flag, f"{expected}, got {path!r}")
+        return None
+    try:
+        lines = [s for s in Path(path).read_text(encoding="utf-8").splitlines() if s.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        c.add(flag, f"{expected}; {path!r} could not be read ({exc.__class__.__name__})")
+        return None
+    if not lines:
+        c.add(flag, f"{expected}; {path!r} has none")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     c = Collector("codesign")
     if args.model not in MODELS:
@@ -60,8 +79,13 @@ def run(args: argparse.Namespace) -> int:
         c.add("--metric", f"{metric!r} for {args.model}, got {args.metric!r}")
     if args.model != "minilm" and args.data not in (None, "mnist"):
         c.add("--data", f"'mnist' for {args.model}, got {args.data!r}")
-    if args.model == "minilm" and (args.data is None or not Path(args.data).is_file()):
-        c.add("--data", f"a text file with one sentence per line, got {args.data!r}")
+    sentences = calibration = None
+    if args.model == "minilm":
+        sentences = _sentences(c, "--data", args.data)
+        if args.calibration_data is not None:
+            calibration = _sentences(c, "--calibration-data", args.calibration_data)
+    elif args.calibration_data is not None:
+        c.add("--calibration-data", f"no value for {args.model} (minilm only)")
     if args.configs < 1:
         c.add("--configs", f"a positive number, got {args.configs}")
     if args.eval_limit < 1:
@@ -85,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
 
     arch = load_arch(args.arch)
     if args.model == "minilm":
-        task = minilm_task([s for s in Path(args.data).read_text().splitlines() if s.strip()])
+        task = minilm_task(sentences or [], calibration=calibration)
     else:
         task = mnist_task(args.model, cache_dir=args.model_cache, eval_limit=args.eval_limit,
                           train_limit=args.train_limit, epochs=args.epochs)
