@@ -11,7 +11,9 @@ import pytest
 import torch
 from torch import nn
 
+from picojoule.cli.main import main
 from picojoule.codesign.config import INT8, CodesignConfig, LayerChoice
+from picojoule.codesign.search import config_space
 from picojoule.compress.codesign_ops import compressed_copy
 from picojoule.compress.quantize import FixedWeightQuant, WeightQuant
 from picojoule.compress.task import Task
@@ -61,3 +63,31 @@ def test_gptq_choice_reaches_only_its_layer() -> None:
     q = compressed_copy(task, config.choice)
     kinds = [type(q[i].parametrizations.weight[0]) for i in (0, 2)]
     assert kinds == [FixedWeightQuant, WeightQuant]
+
+
+def test_a_sweeps_rounding_reaches_every_quantized_weight_and_nothing_else():
+    plain = config_space(["conv1", "fc1"], 12, seed=3)
+    gptq = config_space(["conv1", "fc1"], 12, seed=3, rounding="gptq")
+    assert len(gptq) == len(plain) == 12
+    for a, b in zip(plain, gptq, strict=True):
+        for ca, cb in zip((a.default, *(c for _, c in a.layers)),
+                          (b.default, *(c for _, c in b.layers)), strict=True):
+            assert replace(cb, rounding="nearest") == ca
+            assert cb.rounding == ("nearest" if ca.weight_bits is None else "gptq")
+    assert plain[1].key != gptq[1].key  # stored apart
+
+
+def test_cli_sweeps_with_gptq_and_refuses_an_unknown_rounding(capsys, tmp_path):
+    assert main(["codesign", "lenet5", "--arch", "eyeriss", "--rounding", "stochastic"]) == 2
+    assert "--rounding: one of nearest, gptq, got 'stochastic'" in capsys.readouterr().err
+    torch.set_num_threads(1)
+    out = tmp_path / "points.json"
+    assert main(["codesign", "lenet5", "--arch", "eyeriss", "--configs", "3", "--rounding",
+                 "gptq", "--eval-limit", "200", "--train-limit", "500", "--epochs", "1",
+                 "--model-cache", str(tmp_path / "models"), "--out", str(tmp_path / "cd"),
+                 "--json", str(out)]) == 0
+    points = json.loads(out.read_text())["points"]
+    assert len(points) == 3
+    rounded = [p["config"]["default"].get("rounding", "nearest") for p in points]
+    assert sorted(rounded) == ["gptq", "gptq", "nearest"]  # fp32 has no weights to round
+    assert all(0.0 < p["metric"] <= 1.0 for p in points)

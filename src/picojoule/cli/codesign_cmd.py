@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--act-calibration", default="max", metavar="METHOD",
                    help="clipping of every quantized activation: max (default), percentile, "
                         "mse, entropy or octav")
+    p.add_argument("--rounding", default="nearest", metavar="METHOD",
+                   help="rounding of every quantized weight: nearest (default) or gptq "
+                        "(GPTQ, on the calibration data; same bits and energy)")
     p.add_argument("--eval-limit", type=int, default=2000,
                    help="MNIST test images the metric uses (default 2000)")
     p.add_argument("--train-limit", type=int, default=None,
@@ -90,10 +93,12 @@ def run(args: argparse.Namespace) -> int:
         c.add("--configs", f"a positive number, got {args.configs}")
     if args.eval_limit < 1:
         c.add("--eval-limit", f"a positive number, got {args.eval_limit}")
-    from picojoule.codesign.config import ACT_CALIBRATIONS
+    from picojoule.codesign.config import ACT_CALIBRATIONS, ROUNDINGS
     if args.act_calibration not in ACT_CALIBRATIONS:
         c.add("--act-calibration", f"one of {', '.join(ACT_CALIBRATIONS)}, "
                                    f"got {args.act_calibration!r}")
+    if args.rounding not in ROUNDINGS:
+        c.add("--rounding", f"one of {', '.join(ROUNDINGS)}, got {args.rounding!r}")
     c.raise_if_any()
     carbon = carbon_settings(args)  # a bad --carbon fails before any work
     from picojoule.arch.loader import load_arch
@@ -116,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
     maps, store = default_cache(args.out)
     cd = Codesign(task, arch, cache_dir=maps, store=store)
     points = cd.sweep(config_space(task.layers(), args.configs, nm_layers=task.nm_layers(),
-                                   act_calibration=args.act_calibration))
+                                   act_calibration=args.act_calibration,
+                                   rounding=args.rounding))
     co2e = (co2e_g_per_inference(points, carbon.intensity, carbon.pue)
             if carbon is not None else None)
     print(format_table(points, metric, co2e))

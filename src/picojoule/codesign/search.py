@@ -5,7 +5,7 @@ sweeps, and per-layer mixed precision guided by energy share and measured sensit
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from picojoule.codesign.config import ACT_CALIBRATIONS, INT8, CodesignConfig, LayerChoice
@@ -38,18 +38,25 @@ def below_budget(points: Sequence[Point], budget_uj: float) -> Point | None:
     return max(ok, key=lambda p: (p.metric, -p.energy_pj, p.key)) if ok else None
 
 
+def _each_choice(config: CodesignConfig,
+                 change: Callable[[LayerChoice], LayerChoice]) -> CodesignConfig:
+    return replace(config, default=change(config.default),
+                   layers=tuple((n, change(ch)) for n, ch in config.layers))
+
+
 def with_act_calibration(config: CodesignConfig, act_calibration: str) -> CodesignConfig:
     """``config`` with every quantized activation clipped by ``act_calibration`` (one of
     ``ACT_CALIBRATIONS``, checked by ``LayerChoice`` like any other field); float layers are
     left as they are."""
+    return _each_choice(config, lambda ch: ch if ch.act_bits is None else replace(
+        ch, act_calibration=act_calibration))
 
-    def clip(choice: LayerChoice) -> LayerChoice:
-        if choice.act_bits is None:
-            return choice
-        return replace(choice, act_calibration=act_calibration)
 
-    return replace(config, default=clip(config.default),
-                   layers=tuple((n, clip(ch)) for n, ch in config.layers))
+def with_rounding(config: CodesignConfig, rounding: str) -> CodesignConfig:
+    """``config`` with every quantized weight rounded by ``rounding`` (``nearest`` or
+    ``gptq``, checked by ``LayerChoice``); float weights are left as they are."""
+    return _each_choice(config, lambda ch: ch if ch.weight_bits is None else replace(
+        ch, rounding=rounding))
 
 
 def uniform_configs(nm_layers: Sequence[str] = ()) -> list[CodesignConfig]:
@@ -72,13 +79,15 @@ def uniform_configs(nm_layers: Sequence[str] = ()) -> list[CodesignConfig]:
 
 def config_space(layers: Sequence[str], count: int, seed: int = 0,
                  nm_layers: Sequence[str] = (),
-                 act_calibration: str = "max") -> list[CodesignConfig]:
+                 act_calibration: str = "max",
+                 rounding: str = "nearest") -> list[CodesignConfig]:
     """``count`` distinct configs: the uniform ones, then random per-layer mixes of weight
     bits (2-8), granularity, activation bits (6 or 8) and sparsity (none, 50/75 %
     unstructured, 2:4 on ``nm_layers``), drawn with ``random.Random(seed)``; every quantized
-    activation clipped by ``act_calibration``."""
-    if act_calibration != "max":
-        return [with_act_calibration(c, act_calibration)
+    activation clipped by ``act_calibration``, every quantized weight rounded by
+    ``rounding``."""
+    if act_calibration != "max" or rounding != "nearest":
+        return [with_rounding(with_act_calibration(c, act_calibration), rounding)
                 for c in config_space(layers, count, seed, nm_layers)]
     if count < 1:
         raise SpecError.single("config_space", "count", f"a positive int, got {count}")
