@@ -23,20 +23,10 @@ import time
 
 import torch
 
-from minilm_bench import bench_task, kind_of
+from minilm_bench import bench_task, kinds
 from picojoule.codesign.config import ACT_CALIBRATIONS, INT8, CodesignConfig
 from picojoule.compress.codesign_ops import compressed_copy, measure
 from picojoule.compress.task import Task
-
-
-def kinds(task: Task) -> dict[str, list[str]]:
-    """Layer names per kind across the six blocks (the pooler is unused by the embedding)."""
-    out: dict[str, list[str]] = {}
-    for name in task.layers():
-        kind = kind_of(name)
-        if kind is not None:
-            out.setdefault(kind, []).append(name)
-    return out
 
 
 def metric(task: Task, config: CodesignConfig) -> float:

@@ -35,7 +35,7 @@ from typing import Any
 
 import torch
 
-from minilm_bench import bench_task, kind_of, lines
+from minilm_bench import bench_task, kinds, lines
 from picojoule.arch import load_preset
 from picojoule.codesign.config import GPTQ_DAMPING, INT8, CodesignConfig
 from picojoule.codesign.pipeline import Codesign, default_cache
@@ -45,17 +45,6 @@ from picojoule.compress.task import Task, minilm_task
 
 RUNGS = {"w4v": (4, "per_vector"), "w4": (4, "per_channel"), "w3v": (3, "per_vector"),
          "w3": (3, "per_channel")}
-
-
-def kinds(task: Task) -> dict[str, list[str]]:
-    """Layer names per kind across the six blocks (the pooler is unused by the embedding;
-    ``attention.output.dense`` matches attn-out before ffn-down's ``output.dense``)."""
-    out: dict[str, list[str]] = {}
-    for name in task.layers():
-        kind = kind_of(name)
-        if kind is not None:
-            out.setdefault(kind, []).append(name)
-    return out
 
 
 def metric(task: Task, config: CodesignConfig, cache: dict[Any, Any]) -> tuple[float, float]:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 
-from minilm_bench import bench_task, kind_of
+from minilm_bench import bench_task, kinds
 from picojoule.arch import load_preset
 from picojoule.codesign.config import ACT_CALIBRATIONS, INT8, CodesignConfig, LayerChoice
 from picojoule.codesign.hardware import keller_check
@@ -47,17 +47,6 @@ from picojoule.errors import SpecError
 from picojoule.workload import parse_layer
 
 ARCHS = ("eyeriss", "nvdla-small")
-def minilm_groups(task: Task) -> dict[str, list[str]]:
-    """One group per kind of layer across the six blocks (query, key, value, attention
-    output, FFN up, FFN down) and the pooler (costed, but unused by the mean-pooled
-    sentence embedding): sensitivity is measured per kind, not for all attention at once."""
-    groups: dict[str, list[str]] = {}
-    for name in task.layers():
-        kind = kind_of(name) or name
-        groups.setdefault(kind, []).append(name)
-    return groups
-
-
 def per_layer(p: Point) -> str:
     """Each layer's energy (uJ) and measured weight density."""
     return "  ".join(f"{n} {v['energy_pj'] / 1e6:.2f}uJ d={v['density'].get('weights', 1):.3f}"
@@ -243,7 +232,7 @@ def main() -> None:
             # one evaluation of MiniLM (PTQ of 37 layers with activation calibration, then
             # 50 sentences) is minutes on a loaded 2-core box: a reduced plan
             kw = {"tol": 0.005, "max_drop": 0.02, "ft_steps": 0, "n_random": 0,
-                  "groups": minilm_groups(task),
+                  "groups": kinds(task, others=True),
                   "ladder": ((6, "per_channel", "gptq"), (4, "per_vector", "gptq")),
                   "only": ("fp32", "int8", "int6", "int4", "int4-vsq"),
                   # no training text apart from the evaluation sentences: pruning without

@@ -29,3 +29,15 @@ def bench_task() -> Task:
 def kind_of(name: str) -> str | None:
     """query, key, value, attn-out, ffn-up or ffn-down; None for other layers (pooler)."""
     return next((k for suffix, k in KINDS if name.endswith(suffix)), None)
+
+
+def kinds(task: Task, others: bool = False) -> dict[str, list[str]]:
+    """Layer names per kind across the six blocks (``attention.output.dense`` is attn-out,
+    not ffn-down); with ``others``, every other layer (the pooler, costed but unused by the
+    mean-pooled embedding) as a group of its own."""
+    out: dict[str, list[str]] = {}
+    for name in task.layers():
+        kind = kind_of(name) or (name if others else None)
+        if kind is not None:
+            out.setdefault(kind, []).append(name)
+    return out
