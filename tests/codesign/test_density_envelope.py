@@ -13,7 +13,12 @@ from picojoule.arch import load_preset
 from picojoule.codesign.config import LayerChoice
 from picojoule.codesign.cost import ENVELOPE_DENSITIES, arch_variant, density_envelope
 from picojoule.mapper import Budget, SearchOptions
-from picojoule.mapper.search import mapping_stats, resolve_constraints, search
+from picojoule.mapper.search import (
+    fitting_mapping_stats,
+    mapping_stats,
+    resolve_constraints,
+    search,
+)
 from picojoule.mapping.spec import Mapping
 from picojoule.workload.einsum import Layer, conv2d
 from picojoule.workload.network import Network, Node
@@ -76,3 +81,17 @@ def test_lower_density_never_costs_more_than_a_grid_density_above(setting):
                      (0.1, (0.09, 0.08, 0.07, 0.06))):
         top = cost(g)
         assert all(cost(d) <= top for d in below), g
+
+
+def test_a_mapping_whose_tiles_do_not_fit_is_not_costed(setting):
+    arch, layer, cache = setting
+    sparse = at_density(layer, 0.05)
+    mapping = analyzed(sparse, arch, cache)
+    constraints = resolve_constraints(arch, OPTIONS)
+    fits = fitting_mapping_stats(sparse, arch, mapping, constraints)
+    assert fits == mapping_stats(sparse, arch, mapping, constraints)
+    # on a variant whose weight buffers hold one bit no tile fits: not costed, not chosen
+    levels = tuple(dataclasses.replace(lv, capacity_bits=1) if lv.capacity_bits is not None
+                   and "weights" in lv.keeps else lv for lv in arch.levels)
+    tiny = dataclasses.replace(arch, levels=levels)
+    assert fitting_mapping_stats(layer, tiny, mapping, constraints) is None

@@ -38,7 +38,7 @@ from picojoule.codesign.config import CodesignConfig, LayerChoice
 from picojoule.cost.stats import Stats
 from picojoule.errors import SpecError
 from picojoule.mapper.evaluator import Budget
-from picojoule.mapper.search import SearchOptions, mapping_stats, resolve_constraints
+from picojoule.mapper.search import SearchOptions, fitting_mapping_stats, resolve_constraints
 from picojoule.result import Result, Row
 from picojoule.tech.components import Mac, Tech
 from picojoule.tech.registry import Registry
@@ -52,6 +52,9 @@ FLOAT_BITS = 32
 DEFAULT_OPTIONS = SearchOptions(budget=Budget(10_000), seed=0)
 # densities whose searched mappings every unstructured-sparse layer is also costed with
 ENVELOPE_DENSITIES = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02)
+# part of every stored point's key: raise it when network_cost gives other numbers for the
+# same inputs, so a store never returns points costed by an earlier version
+COST_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,8 @@ def density_envelope(layers: list[Layer], variant: Arch, options: SearchOptions,
                      own: Mapping[str, Stats]) -> tuple[dict[str, Stats], int]:
     """Per layer, the cheapest of its own stats and the stats of each mapping searched for
     the same layer at the ``ENVELOPE_DENSITIES``, re-costed at the layer's weight density
-    (module doc), and how many grid mappings were searched now (the rest were cached)."""
+    (module doc) where its tiles fit at that density, and how many grid mappings were
+    searched now (the rest were cached)."""
     twins = [dataclasses.replace(_with_weight_density(layer, d), name=f"{layer.name}@{d:g}")
              for layer in layers for d in ENVELOPE_DENSITIES]
     grid = analyze(Network("envelope", tuple(Node(t) for t in twins)), variant,
@@ -185,9 +189,9 @@ def density_envelope(layers: list[Layer], variant: Arch, options: SearchOptions,
         if twin.mapping is None or name not in best:
             continue
         layer = next(lay for lay in layers if lay.name == name)
-        stats = replace(mapping_stats(layer, variant, twin.mapping, constraints), layer=name)
-        if stats.energy_pj < best[name].energy_pj:
-            best[name] = stats
+        stats = fitting_mapping_stats(layer, variant, twin.mapping, constraints)
+        if stats is not None and stats.energy_pj < best[name].energy_pj:
+            best[name] = replace(stats, layer=name)  # a denser twin's tiles may not fit
     return best, grid.searched
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from picojoule.arch.spec import Arch
 from picojoule.codesign.config import CodesignConfig
 from picojoule.codesign.cost import (
+    COST_VERSION,
     DEFAULT_OPTIONS,
     ENVELOPE_DENSITIES,
     FLOAT_BITS,
@@ -93,10 +94,12 @@ class Codesign:
     @property
     def costing_key(self) -> str:
         """What a stored point's costs depend on besides its config: the architecture's
-        content (not only its name), the search options, the density grid and the traced
-        network's layers (a task of the same name traced at another batch size differs)."""
+        content (not only its name), the search options, the density grid, the traced
+        network's layers (a task of the same name traced at another batch size differs) and
+        the costing code's version (``COST_VERSION``)."""
         layers = [(layer.name, layer.signature) for layer in self.network.layers]
-        costing = fingerprint(self.arch, self.options, ENVELOPE_DENSITIES, layers)[:16]
+        costing = fingerprint(self.arch, self.options, ENVELOPE_DENSITIES, layers,
+                              COST_VERSION)[:16]
         return f"{self.arch.name}-ft{self.fine_tune_steps}-{costing}"
 
     def stored_keys(self) -> set[str]:

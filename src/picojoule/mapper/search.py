@@ -166,12 +166,26 @@ def mapping_stats(layer: Layer, arch: Arch, mapping: Mapping, constraints: Const
     drain) if one supports it (the one path by which search results and cached results are
     both costed). A mapping that names the layer's flattened pixel dim (``PQ``) is costed on
     the fused form of the layer."""
+    return _costed(layer, arch, mapping, constraints, energy)[0]
+
+
+def fitting_mapping_stats(layer: Layer, arch: Arch, mapping: Mapping,
+                          constraints: Constraints) -> Stats | None:
+    """``mapping_stats`` of a mapping found for another form of the layer (e.g. another
+    operand density), or None when its tiles do not fit ``arch``'s capacities there."""
+    stats, fits = _costed(layer, arch, mapping, constraints, None)
+    return stats if fits else None
+
+
+def _costed(layer: Layer, arch: Arch, mapping: Mapping, constraints: Constraints,
+            energy: EnergyModel | None) -> tuple[Stats, bool]:
     layer = layer_for(layer, {d for lm in mapping.levels
                               for d, _ in (*lm.temporal, *lm.spatial_x, *lm.spatial_y)})
     energy = energy if energy is not None else energy_model(arch, layer)
     batch = batch_of_one(mapping, layer, arch)
     timing = select_timing(arch, constraints.stationary)
-    return evaluate_batch(layer, arch, batch, energy, timing).row(0)
+    costed = evaluate_batch(layer, arch, batch, energy, timing)
+    return costed.row(0), bool(costed.valid[0])
 
 
 def diagnose(layer: Layer, arch: Arch, space: MappingSpace) -> list[Problem]:
