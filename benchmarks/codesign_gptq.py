@@ -37,11 +37,12 @@ import torch
 
 from minilm_bench import bench_task, kinds, lines
 from picojoule.arch import load_preset
-from picojoule.codesign.config import GPTQ_DAMPING, INT8, CodesignConfig
+from picojoule.codesign.config import INT8, CodesignConfig
 from picojoule.codesign.pipeline import Codesign, default_cache
 from picojoule.codesign.search import mixed_precision
 from picojoule.compress.codesign_ops import compressed_copy, measure
 from picojoule.compress.task import Task, minilm_task
+from picojoule.rounding import GPTQ_DAMPING
 
 RUNGS = {"w4v": (4, "per_vector"), "w4": (4, "per_channel"), "w3v": (3, "per_vector"),
          "w3": (3, "per_channel")}

@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         c.add("--configs", f"a positive number, got {args.configs}")
     if args.eval_limit < 1:
         c.add("--eval-limit", f"a positive number, got {args.eval_limit}")
-    from picojoule.codesign.config import ACT_CALIBRATIONS, ROUNDINGS
+    from picojoule.codesign.config import ACT_CALIBRATIONS
+    from picojoule.rounding import ROUNDINGS
     if args.act_calibration not in ACT_CALIBRATIONS:
         c.add("--act-calibration", f"one of {', '.join(ACT_CALIBRATIONS)}, "
                                    f"got {args.act_calibration!r}")

@@ -19,16 +19,13 @@ from typing import Annotated, Any
 
 from picojoule.decode import OneOf, Range, decode_dataclass, field_problems
 from picojoule.errors import Collector, Problem, SpecError
+from picojoule.rounding import GPTQ_DAMPING, ROUNDINGS, check_damping
 
 __all__ = ["ACT_CALIBRATIONS", "INT8", "CodesignConfig", "LayerChoice"]
 
 GRANULARITIES = ("per_channel", "per_vector")
 PATTERNS = ("none", "unstructured", "N:M")
 CALIBRATIONS = ("max", "mse", "octav")
-#: How weights are rounded once their scales are set (``compress.gptq``).
-ROUNDINGS = ("nearest", "gptq")
-#: GPTQ's default damping: 1 % of the mean of the Hessian's diagonal (Frantar et al. 2023).
-GPTQ_DAMPING = 0.01
 #: Clipping of the per-tensor activation scale (``compress.calibrate``): max, the 99.99th
 #: percentile of |x|, MSE sweep, KL divergence (TensorRT's entropy), OCTAV.
 ACT_CALIBRATIONS = ("max", "percentile", "mse", "entropy", "octav")
@@ -73,12 +70,7 @@ class LayerChoice:
             c.add(f"{at}.sparsity", "a positive fraction for unstructured pruning")
         if self.rounding == "gptq" and self.weight_bits is None:
             c.add(f"{at}.rounding", "'nearest' for float weights (nothing to round)")
-        if (isinstance(self.gptq_damping, bool) or not isinstance(self.gptq_damping, int | float)
-                or not 0.0 < float(self.gptq_damping) <= 100.0):
-            c.add(f"{at}.gptq_damping", f"a number in (0, 100], got {self.gptq_damping!r}")
-        elif self.rounding != "gptq" and self.gptq_damping != GPTQ_DAMPING:
-            c.add(f"{at}.gptq_damping", f"{GPTQ_DAMPING} (the default) unless rounding is "
-                  "'gptq'")
+        check_damping(c, f"{at}.", self.rounding, self.gptq_damping)
         if self.granularity == "per_vector" and self.weight_bits is None:
             c.add(f"{at}.granularity", "per_channel for float weights (nothing to scale)")
         for name, value, lo in (("vector_size", self.vector_size, 2),

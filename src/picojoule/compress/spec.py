@@ -13,6 +13,7 @@ from typing import Literal
 
 from picojoule.decode import literal_problems
 from picojoule.errors import Collector
+from picojoule.rounding import GPTQ_DAMPING, check_damping
 
 from .formats import FORMAT_BITS
 
@@ -25,8 +26,6 @@ Calibration = Literal["max", "percentile", "mse", "entropy", "octav"]
 Rounding = Literal["nearest", "gptq"]
 #: Elements sharing one scale in the block formats (OCP MX v1.0: 32; NVFP4: 16).
 BLOCK_SIZES = {"mxfp8": 32, "mxfp6": 32, "mxfp4": 32, "nvfp4": 16}
-#: GPTQ's default damping: 1 % of the mean of the Hessian's diagonal (Frantar et al. 2023).
-GPTQ_DAMPING = 0.01
 
 
 @dataclass(frozen=True)
@@ -138,12 +137,7 @@ class QuantSpec:
         if self.rounding == "gptq" and not (self.format == "int" and self.symmetric):
             c.add(p + "rounding", f"'nearest' for {self.label()} (gptq rounds weights of "
                   "the symmetric 'int' formats only)")
-        if (isinstance(self.gptq_damping, bool) or not isinstance(self.gptq_damping, int | float)
-                or not 0.0 < float(self.gptq_damping) <= 100.0):
-            c.add(p + "gptq_damping", f"a number in (0, 100], got {self.gptq_damping!r}")
-        elif self.rounding != "gptq" and self.gptq_damping != GPTQ_DAMPING:
-            c.add(p + "gptq_damping", f"{GPTQ_DAMPING} (the default) unless rounding is "
-                  f"'gptq', got {self.gptq_damping!r}")
+        check_damping(c, p, self.rounding, self.gptq_damping)
 
     def check_activation(self, c: Collector, prefix: str) -> None:
         """Activations take one scale per tensor (a batch has no fixed channel layout here)."""
