@@ -38,7 +38,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from .formats import IntFormat, element_format
-from .scales import QTensor, _scale_from_clip, _scale_meta_bits, quantize_tensor, symmetric_clip
+from .scales import (
+    QTensor,
+    _scale_from_clip,
+    _scale_meta_bits,
+    quantize_tensor,
+    symmetric_clip,
+    vsq_gamma,
+    vsq_snap,
+)
 from .spec import QuantSpec
 
 __all__ = ["BLOCK_COLUMNS", "HessianAccumulator", "gptq_quantize", "unsupported"]
@@ -117,8 +125,7 @@ class _Scales:
         if self.granularity == "per_vector":
             # VS-Quant's float scale per channel, from the whole (original) weight
             vec = _scale_from_clip(symmetric_clip(self._padded(w), spec, fmt), fmt)
-            top = 2**spec.scale_bits - 1
-            self.gamma = vec.reshape(rows, groups).amax(dim=1) / top
+            self.gamma = vsq_gamma(vec.reshape(rows, groups), spec.scale_bits)
 
     def _padded(self, w: torch.Tensor) -> torch.Tensor:
         pad = (-w.shape[1]) % self.gs
@@ -130,8 +137,7 @@ class _Scales:
         clip = symmetric_clip(self._padded(block), self.spec, self.fmt)
         s = _scale_from_clip(clip, self.fmt)
         if self.gamma is not None:
-            top = 2**self.spec.scale_bits - 1
-            s = torch.round(s / self.gamma).clamp(1, top) * self.gamma
+            s = vsq_snap(s[:, None], self.gamma, self.spec.scale_bits)[:, 0]
         self.scale[:, g], self.clip[:, g] = s, clip
 
     def column(self, j: int) -> torch.Tensor:

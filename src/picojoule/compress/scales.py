@@ -175,10 +175,18 @@ def quantize_tensor(x: torch.Tensor, spec: QuantSpec, operand: str = "weight") -
 def _two_level(scale: torch.Tensor, channels: int, scale_bits: int) -> torch.Tensor:
     """VS-Quant: per-vector scale = M-bit unsigned integer x FP32 per-channel scale."""
     per_ch = scale.reshape(channels, -1)
-    top = 2**scale_bits - 1
-    gamma = per_ch.amax(dim=1, keepdim=True) / top
-    s_int = torch.round(per_ch / gamma).clamp(1, top)
-    return (s_int * gamma).reshape(-1, 1)
+    return vsq_snap(per_ch, vsq_gamma(per_ch, scale_bits), scale_bits).reshape(-1, 1)
+
+
+def vsq_gamma(per_channel: torch.Tensor, scale_bits: int) -> torch.Tensor:
+    """VS-Quant's FP32 scale per channel (``(channels, 1)``) for per-vector scales laid out
+    one row per channel: the largest maps to the top M-bit integer."""
+    return per_channel.amax(dim=1, keepdim=True) / (2**scale_bits - 1)
+
+
+def vsq_snap(scale: torch.Tensor, gamma: torch.Tensor, scale_bits: int) -> torch.Tensor:
+    """Per-vector scales rounded to M-bit unsigned integers (at least 1) times ``gamma``."""
+    return torch.round(scale / gamma).clamp(1, 2**scale_bits - 1) * gamma
 
 
 def _scale_meta_bits(granularity: str, gs: int, n: int, channels: int,
