@@ -27,9 +27,7 @@ OPTIONS = SearchOptions(budget=Budget(300), seed=0)  # small on purpose: a noisy
 
 
 def at_density(layer: Layer, density: float) -> Layer:
-    ops = tuple(dataclasses.replace(o, density=density) if o.name == "weights" else o
-                for o in layer.operands)
-    return dataclasses.replace(layer, operands=ops)
+    return layer.with_density(weights=density)
 
 
 def analyzed(layer: Layer, arch, cache) -> Mapping:

@@ -165,12 +165,6 @@ def _layer_result(stats: Stats, device: str, choice: LayerChoice, weight_bits: i
     return replace(result, rows=(*result.rows, *extra))
 
 
-def _with_weight_density(layer: Layer, density: float) -> Layer:
-    ops = tuple(dataclasses.replace(o, density=density) if o.name == "weights" else o
-                for o in layer.operands)
-    return dataclasses.replace(layer, operands=ops)
-
-
 def density_envelope(layers: list[Layer], variant: Arch, options: SearchOptions,
                      cache_dir: str | Path | None,
                      own: Mapping[str, Stats]) -> tuple[dict[str, Stats], int]:
@@ -178,7 +172,7 @@ def density_envelope(layers: list[Layer], variant: Arch, options: SearchOptions,
     the same layer at the ``ENVELOPE_DENSITIES``, re-costed at the layer's weight density
     (module doc) where its tiles fit at that density, and how many grid mappings were
     searched now (the rest were cached)."""
-    twins = [dataclasses.replace(_with_weight_density(layer, d), name=f"{layer.name}@{d:g}")
+    twins = [layer.with_density(weights=d).with_name(f"{layer.name}@{d:g}")
              for layer in layers for d in ENVELOPE_DENSITIES]
     grid = analyze(Network("envelope", tuple(Node(t) for t in twins)), variant,
                    options, cache_dir=cache_dir)

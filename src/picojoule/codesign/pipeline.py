@@ -91,7 +91,7 @@ class Codesign:
     weight_cache: dict[Any, Any] | None = field(default_factory=dict, compare=False,
                                                 repr=False)
 
-    @property
+    @functools.cached_property
     def costing_key(self) -> str:
         """What a stored point's costs depend on besides its config: the architecture's
         content (not only its name), the search options, the density grid, the traced
