@@ -68,7 +68,7 @@ def by_group(p: Point, groups: dict[str, list[str]] | None) -> str:
     config = CodesignConfig.from_dict(p.config)
     moved = {n for n, _ in config.layers}
     return " ".join(f"{g}={config.choice(m[0]).label()}"
-                    for g, m in (groups or {n: [n] for n in moved}).items()
+                    for g, m in (groups or {n: [n] for n in sorted(moved)}).items()
                     if m[0] in moved) or p.label
 
 
